@@ -1,0 +1,70 @@
+/**
+ * Typed errors. One place decides retry vs terminal: `isRetryable`.
+ */
+
+/** An AWS call failed. `retryable` says whether trying again may help (throttling, 5xx, network). */
+export class PortError extends Error {
+  /** The AWS error code or name, e.g. `Throttling`, `InvalidParameterValue`. */
+  readonly code: string;
+  readonly retryable: boolean;
+  constructor(message: string, opts: { code: string; retryable: boolean; cause?: unknown }) {
+    super(message, { cause: opts.cause });
+    this.name = 'PortError';
+    this.code = opts.code;
+    this.retryable = opts.retryable;
+  }
+}
+
+/** The spec document or the mode value is invalid: retrying cannot fix it (rule S6). */
+export class InvalidSpecError extends Error {
+  /** Every problem found, each naming the field and the bad value. */
+  readonly problems: readonly string[];
+  constructor(problems: readonly string[]) {
+    super(`invalid spec: ${problems.join('; ')}`);
+    this.name = 'InvalidSpecError';
+    this.problems = problems;
+  }
+}
+
+/** Error codes that mean "try again later" whatever the service. */
+const RETRYABLE_CODES = new Set([
+  'Throttling',
+  'ThrottlingException',
+  'ThrottledException',
+  'RequestLimitExceeded',
+  'TooManyRequestsException',
+  'RequestThrottled',
+  'RequestThrottledException',
+  'ProvisionedThroughputExceededException',
+  'SlowDown',
+  'PriorRequestNotComplete',
+  'ServiceUnavailable',
+  'InternalFailure',
+  'InternalError',
+  'InternalServerError',
+  'ServerException',
+  'ScalingActivityInProgress',
+  'ResourceInUse',
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'TimeoutError',
+]);
+
+/** Whether an error from a port call is worth retrying. The only place that decides it. */
+export function isRetryable(err: unknown): boolean {
+  if (err instanceof PortError) return err.retryable;
+  if (err instanceof InvalidSpecError) return false;
+  const e = err as { name?: string; code?: string; $metadata?: { httpStatusCode?: number }; $retryable?: unknown };
+  if (e?.$retryable) return true;
+  const status = e?.$metadata?.httpStatusCode;
+  if (typeof status === 'number' && status >= 500) return true;
+  return RETRYABLE_CODES.has(e?.name ?? '') || RETRYABLE_CODES.has(e?.code ?? '');
+}
+
+/** A one-line message for status and logs, lower-case first word kept as the service said it. */
+export function errorMessage(err: unknown): string {
+  if (err instanceof Error) return err.message || err.name;
+  return String(err);
+}

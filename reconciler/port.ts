@@ -1,0 +1,198 @@
+/**
+ * AwsPort: the reconciler's only view of AWS. Domain-shaped: no `@aws-sdk/*` type crosses this line.
+ *
+ * Reads return observations; a missing resource is an observation (`exists: false` or `undefined`),
+ * never an exception. Writes are idempotent and throw `PortError` (see errors.ts) on failure.
+ * `reconciler/aws.ts` implements it with the SDK v3 clients; tests use `test/support/fake-port.ts`.
+ */
+
+/** A mode parameter as read from SSM. */
+export interface ModeParameter {
+  /** The raw value, unvalidated (validation is the spec module's job: rule S6). */
+  readonly value: string;
+  /** SSM parameter version: the `observedGeneration` of the status. */
+  readonly version: number;
+  /** When this version was written. */
+  readonly lastModified: Date;
+  /** Who wrote it (SSM LastModifiedUser), when known. */
+  readonly lastModifiedBy?: string;
+}
+
+/** The DR read replica as observed. */
+export interface ReplicaObservation {
+  readonly identifier: string;
+  readonly exists: boolean;
+  /** RDS DBInstanceStatus, e.g. `available`, `modifying`, `rebooting`. */
+  readonly status?: string;
+  /** True while the instance still replicates from a source (ReadReplicaSourceDBInstanceIdentifier set). */
+  readonly isReplica: boolean;
+  readonly sourceIdentifier?: string;
+  /** CloudWatch ReplicaLag, seconds, when it could be read. */
+  readonly replicaLagSeconds?: number;
+}
+
+/** EC2 Auto Scaling instances distribution (the part of a MixedInstancesPolicy that decides spot vs on-demand). */
+export interface InstancesDistribution {
+  readonly onDemandAllocationStrategy?: string;
+  readonly onDemandBaseCapacity?: number;
+  readonly onDemandPercentageAboveBaseCapacity?: number;
+  readonly spotAllocationStrategy?: string;
+  readonly spotInstancePools?: number;
+  readonly spotMaxPrice?: string;
+}
+
+/** Launch template part of a MixedInstancesPolicy, carried through unchanged. */
+export interface LaunchTemplatePolicy {
+  readonly launchTemplateSpecification: {
+    readonly launchTemplateId?: string;
+    readonly launchTemplateName?: string;
+    readonly version?: string;
+  };
+  readonly overrides?: ReadonlyArray<{ readonly instanceType?: string; readonly weightedCapacity?: string }>;
+}
+
+/** The whole MixedInstancesPolicy: always sent whole (moto and AWS both mishandle partial updates). */
+export interface MixedInstancesPolicy {
+  readonly launchTemplate: LaunchTemplatePolicy;
+  readonly instancesDistribution: InstancesDistribution;
+}
+
+/** One instance of an ASG. */
+export interface AsgInstance {
+  readonly instanceId: string;
+  /** e.g. `Pending`, `InService`, `Terminating`. */
+  readonly lifecycleState: string;
+  /** `Healthy` or `Unhealthy`. */
+  readonly healthStatus: string;
+}
+
+/** An Auto Scaling Group as observed. */
+export interface AsgObservation {
+  readonly name: string;
+  readonly exists: boolean;
+  readonly minSize?: number;
+  readonly maxSize?: number;
+  readonly desiredCapacity?: number;
+  readonly mixedInstancesPolicy?: MixedInstancesPolicy;
+  readonly instances: ReadonlyArray<AsgInstance>;
+}
+
+/** One capacity provider strategy item of an ECS service. */
+export interface CapacityProviderItem {
+  readonly capacityProvider: string;
+  readonly weight?: number;
+  readonly base?: number;
+}
+
+/** An ECS service as observed. */
+export interface ServiceObservation {
+  readonly cluster: string;
+  readonly name: string;
+  readonly exists: boolean;
+  /** ACTIVE, DRAINING or INACTIVE. An INACTIVE service counts as missing. */
+  readonly status?: string;
+  readonly desiredCount?: number;
+  readonly runningCount?: number;
+  readonly pendingCount?: number;
+  readonly capacityProviderStrategy: ReadonlyArray<CapacityProviderItem>;
+  readonly launchType?: string;
+}
+
+/** A target in a target group. */
+export interface Target {
+  /** Instance id (instance target groups) or IP address (ip target groups). */
+  readonly id: string;
+  readonly port?: number;
+}
+
+/** A registered target and its health. */
+export interface TargetHealth extends Target {
+  /** ELBv2 TargetHealth.State: initial, healthy, unhealthy, unused, draining, unavailable. */
+  readonly state: string;
+}
+
+/** A target group as observed. */
+export interface TargetGroupObservation {
+  readonly arn: string;
+  readonly exists: boolean;
+  /** `instance` or `ip`. */
+  readonly targetType?: string;
+  readonly port?: number;
+  readonly targets: ReadonlyArray<TargetHealth>;
+}
+
+/** A running ECS task's address, as a load balancer target. */
+export interface TaskAddress {
+  readonly taskArn: string;
+  /** The task ENI's private IPv4 address (awsvpc). */
+  readonly ip: string;
+}
+
+/** CloudWatch alarm state. */
+export type AlarmState = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
+
+/** A lease: who holds the single-writer lock and until when. */
+export interface LeaseRequest {
+  readonly table: string;
+  readonly holder: string;
+  readonly now: Date;
+  readonly ttlSeconds: number;
+}
+
+/** The reconciler's whole view of AWS. */
+export interface AwsPort {
+  // --- mode (SSM) ---
+  /** Reads the mode parameter; `undefined` when it does not exist. */
+  getModeParameter(name: string): Promise<ModeParameter | undefined>;
+  /** Overwrites the mode parameter; returns the new version. */
+  putModeParameter(name: string, value: string): Promise<number>;
+  /** Reads a plain SSM string parameter (the spec document); `undefined` when missing. */
+  getParameterValue(name: string): Promise<string | undefined>;
+
+  // --- state table (DynamoDB): lease and status ---
+  /** Takes the lease when it is free or expired (conditional write); false when another holder has it. */
+  acquireLease(req: LeaseRequest): Promise<boolean>;
+  /** Gives the lease back if this holder still has it; never throws for a lost lease. */
+  releaseLease(table: string, holder: string): Promise<void>;
+  /** Reads a JSON document stored under `key`; `undefined` when absent. */
+  readState<T>(table: string, key: string): Promise<T | undefined>;
+  /** Stores a JSON document under `key` (last writer wins; callers hold the lease). */
+  writeState<T>(table: string, key: string, doc: T): Promise<void>;
+
+  // --- observe (DR region) ---
+  describeReplica(identifier: string): Promise<ReplicaObservation>;
+  /** One observation per name, in the order given; missing groups have `exists: false`. */
+  describeAsgs(names: ReadonlyArray<string>): Promise<AsgObservation[]>;
+  /** One observation per name, in the order given; batched 10 a call. */
+  describeServices(cluster: string, names: ReadonlyArray<string>): Promise<ServiceObservation[]>;
+  /** Addresses of the RUNNING tasks of a service. */
+  listServiceTasks(cluster: string, service: string): Promise<TaskAddress[]>;
+  describeTargetGroup(arn: string): Promise<TargetGroupObservation>;
+
+  // --- act (DR region) ---
+  promoteReplica(identifier: string): Promise<void>;
+  updateAsg(input: {
+    readonly name: string;
+    readonly minSize: number;
+    readonly maxSize: number;
+    readonly desiredCapacity: number;
+    readonly mixedInstancesPolicy?: MixedInstancesPolicy;
+  }): Promise<void>;
+  updateService(input: {
+    readonly cluster: string;
+    readonly service: string;
+    readonly desiredCount: number;
+    readonly capacityProviderStrategy: ReadonlyArray<CapacityProviderItem>;
+    readonly forceNewDeployment: boolean;
+  }): Promise<void>;
+  registerTargets(targetGroupArn: string, targets: ReadonlyArray<Target>): Promise<void>;
+  deregisterTargets(targetGroupArn: string, targets: ReadonlyArray<Target>): Promise<void>;
+
+  // --- triggers and notifications ---
+  /** State of a CloudWatch alarm in `region`; `undefined` when the alarm does not exist. */
+  getAlarmState(region: string, alarmName: string): Promise<{ state: AlarmState; reason?: string } | undefined>;
+  /** Route 53 health check: true when most checkers report healthy. */
+  getHealthCheckHealthy(healthCheckId: string): Promise<boolean>;
+  /** Publishes a notification; `message` is the body, `attributes` are SNS message attributes. */
+  publish(topicArn: string, subject: string, message: string): Promise<void>;
+}
