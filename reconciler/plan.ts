@@ -1,0 +1,471 @@
+/**
+ * plan(spec, desired, observed) → actions and per-resource assessment. Pure: no SDK, no clock, no env.
+ *
+ * An empty action list means nothing to write; `ready` on every resource means converged. Output order is
+ * deterministic: by resource kind (database, ASGs, services, target groups), then by name, whatever order
+ * the spec or the observation lists things in.
+ */
+import type {
+  AsgObservation,
+  CapacityProviderItem,
+  MixedInstancesPolicy,
+  ReplicaObservation,
+  ServiceObservation,
+  Target,
+  TargetGroupObservation,
+  TaskAddress,
+} from './port';
+import type { AsgSpec, EcsServiceSpec, EnvironmentSpec, Mode } from './spec';
+
+/** Everything observe() read in one go. */
+export interface Observed {
+  /** Absent when the spec has no database. */
+  readonly replica?: ReplicaObservation;
+  readonly asgs: readonly AsgObservation[];
+  readonly services: readonly ServiceObservation[];
+  readonly targetGroups: readonly TargetGroupObservation[];
+  /** Running task addresses per service key `cluster/name` (only services with load balancers). */
+  readonly serviceTasks: Readonly<Record<string, readonly TaskAddress[]>>;
+  /** Reads that failed, by resource key: those resources are reported, not acted on. */
+  readonly readErrors?: Readonly<Record<string, string>>;
+}
+
+/** What this pass wants, beyond the spec: the mode and the facts that constrain it. */
+export interface Desired {
+  readonly mode: Mode;
+  /** Set while a drill runs: everything a failover does except promotion (rule S3). */
+  readonly drill?: { readonly id: string; readonly maxReplicaLagSeconds: number };
+  /** Latched once a promotion was requested (rule S1): never request it again. */
+  readonly promotionRequested: boolean;
+}
+
+/** Promote the read replica to a standalone instance (real failover only). */
+export interface PromoteReplicaAction {
+  readonly kind: 'PromoteReplica';
+  readonly resource: string;
+  readonly identifier: string;
+}
+/** Set an ASG's capacities and, with its whole MixedInstancesPolicy, its on-demand percentage. */
+export interface UpdateAsgAction {
+  readonly kind: 'UpdateAsg';
+  readonly resource: string;
+  readonly name: string;
+  readonly minSize: number;
+  readonly maxSize: number;
+  readonly desiredCapacity: number;
+  readonly mixedInstancesPolicy?: MixedInstancesPolicy;
+}
+/** Set an ECS service's desired count and capacity provider. */
+export interface UpdateServiceAction {
+  readonly kind: 'UpdateService';
+  readonly resource: string;
+  readonly cluster: string;
+  readonly service: string;
+  readonly desiredCount: number;
+  readonly capacityProviderStrategy: readonly CapacityProviderItem[];
+  /** Required by ECS when the strategy changes, so running tasks move to the new provider. */
+  readonly forceNewDeployment: boolean;
+}
+/** Register targets missing from a target group. */
+export interface RegisterTargetsAction {
+  readonly kind: 'RegisterTargets';
+  readonly resource: string;
+  readonly targetGroupArn: string;
+  readonly targets: readonly Target[];
+}
+/** Deregister targets that no longer belong in a target group. */
+export interface DeregisterTargetsAction {
+  readonly kind: 'DeregisterTargets';
+  readonly resource: string;
+  readonly targetGroupArn: string;
+  readonly targets: readonly Target[];
+}
+/** One write a pass will perform. */
+export type Action = PromoteReplicaAction | UpdateAsgAction | UpdateServiceAction | RegisterTargetsAction | DeregisterTargetsAction;
+
+/** The kinds of resource the reconciler manages. */
+export type ResourceKind = 'database' | 'asg' | 'service' | 'targetGroup';
+
+/** One resource: what it should be, what it is, and whether the world has caught up. */
+export interface Assessment {
+  /** Stable key, e.g. `asg/dr-jenkins`, `ecs/dr/frontend`, `rds/app-replica`, `tg/jenkins`. */
+  readonly resource: string;
+  readonly kind: ResourceKind;
+  readonly desired: string;
+  readonly observed: string;
+  /** Configuration matches: no write is needed. */
+  readonly inSync: boolean;
+  /** In sync and the world has caught up (instances InService, tasks running, targets healthy). */
+  readonly ready: boolean;
+  /** Why it is not ready yet, when it is only a matter of time. */
+  readonly waitingFor?: string;
+  /** Why it cannot converge without someone's help (missing resource, bad state). */
+  readonly problem?: string;
+}
+
+/** The output of plan(). */
+export interface Plan {
+  readonly actions: readonly Action[];
+  readonly resources: readonly Assessment[];
+  /** The database was promoted but the desired mode is pilot-light: failback is manual (rule S2). */
+  readonly failbackRequired: boolean;
+}
+
+const KIND_ORDER: Record<ResourceKind, number> = { database: 0, asg: 1, service: 2, targetGroup: 3 };
+const ACTION_ORDER: Record<Action['kind'], number> = {
+  PromoteReplica: 0,
+  UpdateAsg: 1,
+  UpdateService: 2,
+  DeregisterTargets: 3,
+  RegisterTargets: 4,
+};
+
+/** The spec key of a mode. */
+export function modeKey(mode: Mode): 'pilotLight' | 'active' {
+  return mode === 'active' ? 'active' : 'pilotLight';
+}
+
+/** `tg/<name>` from a target group ARN (`…:targetgroup/<name>/<id>`). */
+export function targetGroupKey(arn: string): string {
+  const m = /:targetgroup\/([^/]+)\//.exec(arn);
+  return `tg/${m ? m[1] : arn}`;
+}
+
+/** `ecs/<cluster>/<service>`. */
+export function serviceKey(cluster: string, name: string): string {
+  return `ecs/${cluster}/${name}`;
+}
+
+/** Computes the actions that move `observed` to `desired`. Pure and deterministic. */
+export function plan(spec: EnvironmentSpec, desired: Desired, observed: Observed): Plan {
+  const actions: Action[] = [];
+  const resources: Assessment[] = [];
+  let failbackRequired = false;
+
+  const unread = observed.readErrors ?? {};
+  if (spec.database) {
+    const db = planDatabase(spec.database.replicaIdentifier, desired, observed.replica);
+    resources.push(db.assessment);
+    if (db.action) actions.push(db.action);
+    failbackRequired = db.failbackRequired;
+  }
+
+  const asgByName = new Map(observed.asgs.map((a) => [a.name, a]));
+  for (const asg of spec.autoScalingGroups) {
+    const r = planAsg(asg, desired.mode, asgByName.get(asg.name));
+    resources.push(r.assessment);
+    if (r.action) actions.push(r.action);
+  }
+
+  const svcByKey = new Map(observed.services.map((s) => [serviceKey(s.cluster, s.name), s]));
+  for (const svc of spec.ecsServices) {
+    const r = planService(svc, desired.mode, svcByKey.get(serviceKey(svc.cluster, svc.name)));
+    resources.push(r.assessment);
+    if (r.action) actions.push(r.action);
+  }
+
+  const tgByArn = new Map(observed.targetGroups.map((t) => [t.arn, t]));
+  for (const feed of targetFeeds(spec, observed)) {
+    const r = planTargetGroup(feed, tgByArn.get(feed.arn));
+    resources.push(r.assessment);
+    actions.push(...r.actions);
+  }
+
+  // A resource whose read failed is reported with that error and never acted on.
+  const readFailed = (r: string) => unread[r] !== undefined;
+  for (let i = 0; i < resources.length; i++) {
+    const r = resources[i];
+    if (readFailed(r.resource)) resources[i] = { ...r, observed: 'unknown', inSync: false, ready: false, waitingFor: undefined, problem: `could not observe: ${unread[r.resource]}` };
+  }
+  // (Target groups whose owner was not read get no actions: their wanted targets are unknown.)
+  const acted = actions.filter((a) => !readFailed(a.resource));
+  actions.length = 0;
+  actions.push(...acted);
+  resources.sort((a, b) => KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || compare(a.resource, b.resource));
+  actions.sort((a, b) => ACTION_ORDER[a.kind] - ACTION_ORDER[b.kind] || compare(a.resource, b.resource));
+  return { actions, resources, failbackRequired };
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function planDatabase(
+  identifier: string,
+  desired: Desired,
+  replica: ReplicaObservation | undefined,
+): { assessment: Assessment; action?: PromoteReplicaAction; failbackRequired: boolean } {
+  const resource = `rds/${identifier}`;
+  const base = { resource, kind: 'database' as const };
+  if (!replica || !replica.exists) {
+    return {
+      assessment: { ...base, desired: 'read replica', observed: 'not found', inSync: false, ready: false, problem: `db instance ${identifier} not found` },
+      failbackRequired: false,
+    };
+  }
+  const observedText = replica.isReplica
+    ? `read replica of ${replica.sourceIdentifier ?? '?'}, ${replica.status ?? 'unknown'}`
+    : `standalone, ${replica.status ?? 'unknown'}`;
+  const available = replica.status === 'available';
+
+  if (!replica.isReplica) {
+    // Promoted (by us or by someone): in pilot-light the database is left alone and failback is manual (S2).
+    const failbackRequired = desired.mode === 'pilot-light';
+    const desiredText = desired.mode === 'active' && !desired.drill ? 'standalone (promoted)' : 'read replica';
+    return {
+      assessment: {
+        ...base,
+        desired: desiredText,
+        observed: observedText,
+        inSync: true,
+        ready: available,
+        waitingFor: available ? undefined : `db instance status ${replica.status ?? 'unknown'}`,
+        problem: desired.drill ? 'the replica is no longer replicating: a drill cannot verify it' : undefined,
+      },
+      failbackRequired,
+    };
+  }
+
+  if (desired.mode === 'active' && !desired.drill) {
+    if (desired.promotionRequested) {
+      // Requested already (S1: at most once); RDS takes minutes and the next pass looks again.
+      return {
+        assessment: { ...base, desired: 'standalone (promoted)', observed: observedText, inSync: true, ready: false, waitingFor: 'promotion in progress' },
+        failbackRequired: false,
+      };
+    }
+    if (!available) {
+      return {
+        assessment: {
+          ...base,
+          desired: 'standalone (promoted)',
+          observed: observedText,
+          inSync: false,
+          ready: false,
+          waitingFor: `promotion waits for status available, got: ${replica.status ?? 'unknown'}`,
+        },
+        failbackRequired: false,
+      };
+    }
+    return {
+      assessment: { ...base, desired: 'standalone (promoted)', observed: observedText, inSync: false, ready: false },
+      action: { kind: 'PromoteReplica', resource, identifier },
+      failbackRequired: false,
+    };
+  }
+
+  // Pilot light, or a drill: the replica must stay a healthy replica (S3).
+  let problem: string | undefined;
+  if (desired.drill && replica.replicaLagSeconds !== undefined && replica.replicaLagSeconds > desired.drill.maxReplicaLagSeconds) {
+    problem = `replica lag ${replica.replicaLagSeconds}s exceeds ${desired.drill.maxReplicaLagSeconds}s`;
+  }
+  const lagText = replica.replicaLagSeconds === undefined ? '' : `, lag ${replica.replicaLagSeconds}s`;
+  return {
+    assessment: {
+      ...base,
+      desired: 'read replica',
+      observed: observedText + lagText,
+      inSync: true,
+      ready: available && !problem,
+      waitingFor: available ? undefined : `db instance status ${replica.status ?? 'unknown'}`,
+      problem,
+    },
+    failbackRequired: false,
+  };
+}
+
+function planAsg(spec: AsgSpec, mode: Mode, obs: AsgObservation | undefined): { assessment: Assessment; action?: UpdateAsgAction } {
+  const want = spec[modeKey(mode)];
+  const resource = `asg/${spec.name}`;
+  const desiredText = `min=${want.minSize} max=${want.maxSize} desired=${want.desiredCapacity} on-demand=${want.onDemandPercentage}%`;
+  if (!obs || !obs.exists) {
+    return { assessment: { resource, kind: 'asg', desired: desiredText, observed: 'not found', inSync: false, ready: false, problem: `auto scaling group ${spec.name} not found` } };
+  }
+  const dist = obs.mixedInstancesPolicy?.instancesDistribution;
+  const observedPct = obs.mixedInstancesPolicy ? (dist?.onDemandPercentageAboveBaseCapacity ?? 100) : 100;
+  const inService = obs.instances.filter((i) => i.lifecycleState === 'InService' && i.healthStatus === 'Healthy').length;
+  const observedText = `min=${obs.minSize} max=${obs.maxSize} desired=${obs.desiredCapacity} on-demand=${observedPct}% in-service=${inService}`;
+
+  const capacityDiffers = obs.minSize !== want.minSize || obs.maxSize !== want.maxSize || obs.desiredCapacity !== want.desiredCapacity;
+  const pctDiffers = observedPct !== want.onDemandPercentage;
+  // Without a MixedInstancesPolicy a group is all on-demand and cannot be moved to spot by a capacity update.
+  const problem =
+    pctDiffers && !obs.mixedInstancesPolicy
+      ? `auto scaling group ${spec.name} has no mixed instances policy: cannot set on-demand percentage to ${want.onDemandPercentage}`
+      : undefined;
+  const policyDiffers = pctDiffers && !!obs.mixedInstancesPolicy;
+  const inSync = !capacityDiffers && !policyDiffers;
+  const ready = inSync && !problem && inService === want.desiredCapacity;
+  const assessment: Assessment = {
+    resource,
+    kind: 'asg',
+    desired: desiredText,
+    observed: observedText,
+    inSync: inSync && !problem,
+    ready,
+    waitingFor: inSync && !ready && !problem ? `${inService}/${want.desiredCapacity} instances in service` : undefined,
+    problem,
+  };
+  if (inSync) return { assessment };
+  const mixedInstancesPolicy = obs.mixedInstancesPolicy && {
+    launchTemplate: obs.mixedInstancesPolicy.launchTemplate,
+    instancesDistribution: { ...obs.mixedInstancesPolicy.instancesDistribution, onDemandPercentageAboveBaseCapacity: want.onDemandPercentage },
+  };
+  return {
+    assessment,
+    action: {
+      kind: 'UpdateAsg',
+      resource,
+      name: spec.name,
+      minSize: want.minSize,
+      maxSize: want.maxSize,
+      desiredCapacity: want.desiredCapacity,
+      mixedInstancesPolicy,
+    },
+  };
+}
+
+function planService(
+  spec: EcsServiceSpec,
+  mode: Mode,
+  obs: ServiceObservation | undefined,
+): { assessment: Assessment; action?: UpdateServiceAction } {
+  const want = spec[modeKey(mode)];
+  const resource = serviceKey(spec.cluster, spec.name);
+  const desiredText = `desired=${want.desiredCount} ${want.capacityProvider}`;
+  if (!obs || !obs.exists) {
+    return {
+      assessment: { resource, kind: 'service', desired: desiredText, observed: 'not found', inSync: false, ready: false, problem: `ecs service ${spec.name} not found in cluster ${spec.cluster}` },
+    };
+  }
+  const providers = obs.capacityProviderStrategy.map((i) => i.capacityProvider);
+  const observedProvider = providers.length > 0 ? providers.join('+') : (obs.launchType ?? 'none');
+  const running = obs.runningCount ?? 0;
+  const observedText = `desired=${obs.desiredCount} ${observedProvider} running=${running}`;
+  const strategyDiffers = !(providers.length === 1 && providers[0] === want.capacityProvider);
+  const countDiffers = obs.desiredCount !== want.desiredCount;
+  const inSync = !strategyDiffers && !countDiffers;
+  const ready = inSync && running === want.desiredCount && (obs.pendingCount ?? 0) === 0;
+  const assessment: Assessment = {
+    resource,
+    kind: 'service',
+    desired: desiredText,
+    observed: observedText,
+    inSync,
+    ready,
+    waitingFor: inSync && !ready ? `${running}/${want.desiredCount} tasks running` : undefined,
+  };
+  if (inSync) return { assessment };
+  return {
+    assessment,
+    action: {
+      kind: 'UpdateService',
+      resource,
+      cluster: spec.cluster,
+      service: spec.name,
+      desiredCount: want.desiredCount,
+      capacityProviderStrategy: [{ capacityProvider: want.capacityProvider, weight: 1, base: 0 }],
+      forceNewDeployment: strategyDiffers,
+    },
+  };
+}
+
+/** A target group and the targets that should be in it, from its one owner. */
+interface TargetFeed {
+  readonly arn: string;
+  readonly owner: string;
+  /** Undefined when the owner itself was not observed: then nothing is registered or deregistered. */
+  readonly wanted?: readonly Target[];
+}
+
+function targetFeeds(spec: EnvironmentSpec, observed: Observed): TargetFeed[] {
+  const feeds: TargetFeed[] = [];
+  const asgByName = new Map(observed.asgs.map((a) => [a.name, a]));
+  for (const asg of spec.autoScalingGroups) {
+    const obs = asgByName.get(asg.name);
+    const wanted = obs?.exists
+      ? obs.instances.filter((i) => i.lifecycleState === 'InService').map((i) => ({ id: i.instanceId }))
+      : undefined;
+    for (const arn of asg.targetGroupArns) feeds.push({ arn, owner: `asg/${asg.name}`, wanted });
+  }
+  const svcByKey = new Map(observed.services.map((s) => [serviceKey(s.cluster, s.name), s]));
+  for (const svc of spec.ecsServices) {
+    const key = serviceKey(svc.cluster, svc.name);
+    const exists = svcByKey.get(key)?.exists ?? false;
+    const tasks = observed.serviceTasks[`${svc.cluster}/${svc.name}`];
+    for (const lb of svc.loadBalancers) {
+      feeds.push({ arn: lb.targetGroupArn, owner: key, wanted: exists && tasks ? tasks.map((t) => ({ id: t.ip, port: lb.port })) : undefined });
+    }
+  }
+  return feeds;
+}
+
+function targetId(t: Target): string {
+  return t.port === undefined ? t.id : `${t.id}:${t.port}`;
+}
+
+function planTargetGroup(feed: TargetFeed, obs: TargetGroupObservation | undefined): { assessment: Assessment; actions: Action[] } {
+  const resource = targetGroupKey(feed.arn);
+  if (!obs || !obs.exists) {
+    return {
+      assessment: { resource, kind: 'targetGroup', desired: `targets of ${feed.owner}`, observed: 'not found', inSync: false, ready: false, problem: `target group ${feed.arn} not found` },
+      actions: [],
+    };
+  }
+  const registered = obs.targets.filter((t) => t.state !== 'draining');
+  const healthy = registered.filter((t) => t.state === 'healthy').length;
+  const observedText = `${registered.length} registered, ${healthy} healthy`;
+  if (!feed.wanted) {
+    return {
+      assessment: { resource, kind: 'targetGroup', desired: `targets of ${feed.owner}`, observed: observedText, inSync: false, ready: false, problem: `${feed.owner} not found: targets left as they are` },
+      actions: [],
+    };
+  }
+  // A target registered without a port uses the group's port: compare on the effective port.
+  const effective = (t: Target): Target => ({ id: t.id, port: t.port ?? obs.port });
+  const wantedIds = new Set(feed.wanted.map((t) => targetId(effective(t))));
+  const registeredIds = new Set(registered.map((t) => targetId(effective(t))));
+  const toRegister = feed.wanted.filter((t) => !registeredIds.has(targetId(effective(t))));
+  const toDeregister = registered
+    .filter((t) => !wantedIds.has(targetId(effective(t))))
+    .map((t) => (t.port === undefined ? { id: t.id } : { id: t.id, port: t.port }));
+  const inSync = toRegister.length === 0 && toDeregister.length === 0;
+  const ready = inSync && healthy === feed.wanted.length;
+  const byId = (a: Target, b: Target) => compare(targetId(a), targetId(b));
+  const actions: Action[] = [];
+  if (toDeregister.length > 0) actions.push({ kind: 'DeregisterTargets', resource, targetGroupArn: feed.arn, targets: [...toDeregister].sort(byId) });
+  if (toRegister.length > 0) actions.push({ kind: 'RegisterTargets', resource, targetGroupArn: feed.arn, targets: [...toRegister].sort(byId) });
+  return {
+    assessment: {
+      resource,
+      kind: 'targetGroup',
+      desired: `${feed.wanted.length} targets of ${feed.owner}`,
+      observed: observedText,
+      inSync,
+      ready,
+      waitingFor: inSync && !ready ? `${healthy}/${feed.wanted.length} targets healthy` : undefined,
+    },
+    actions,
+  };
+}
+
+/** A one-line, runbook-worded description of an action, for logs and plan output. */
+export function describeAction(a: Action): string {
+  switch (a.kind) {
+    case 'PromoteReplica':
+      return `Promoting RDS read replica ${a.identifier} to standalone instance`;
+    case 'UpdateAsg': {
+      const pct = a.mixedInstancesPolicy?.instancesDistribution.onDemandPercentageAboveBaseCapacity;
+      return `Scaling ASG ${a.name} to min=${a.minSize}, max=${a.maxSize}, desired=${a.desiredCapacity}` + (pct === undefined ? '' : `, on-demand=${pct}%`);
+    }
+    case 'UpdateService':
+      return (
+        `Scaling ECS service ${a.service} in cluster ${a.cluster} to desired=${a.desiredCount} on ${a.capacityProviderStrategy.map((s) => s.capacityProvider).join('+')}` +
+        (a.forceNewDeployment ? ' (new deployment)' : '')
+      );
+    case 'RegisterTargets':
+      return `Registering ${a.targets.length} targets with target group ${a.targetGroupArn}: ${a.targets.map(targetId).join(', ')}`;
+    case 'DeregisterTargets':
+      return `Deregistering ${a.targets.length} targets from target group ${a.targetGroupArn}: ${a.targets.map(targetId).join(', ')}`;
+  }
+}

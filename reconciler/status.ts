@@ -1,0 +1,250 @@
+/**
+ * Status: what the last pass saw and did, in Kubernetes API conventions (DESIGN.md §4). Stored in the
+ * state table under STATUS_KEY, where the next pass and `drctl status` read it.
+ *
+ * Everything here is pure: the pass hands in what happened and gets the next document back.
+ */
+import type { ActionResult } from './act';
+import type { Assessment, Plan } from './plan';
+import { describeAction } from './plan';
+import type { Mode } from './spec';
+
+/** State-table key of the status document. */
+export const STATUS_KEY = 'status';
+
+/** A condition, as in Kubernetes: `Ready`, `Progressing`, `Degraded`, `FailbackRequired`. */
+export interface Condition {
+  readonly type: ConditionType;
+  readonly status: 'True' | 'False' | 'Unknown';
+  /** CamelCase reason, e.g. `Converged`, `ActionsPending`, `ActionsFailed`, `InvalidSpec`. */
+  readonly reason: string;
+  readonly message: string;
+  /** When `status` last changed (ISO 8601). */
+  readonly lastTransitionTime: string;
+}
+
+/** Condition types the reconciler sets. */
+export type ConditionType = 'Ready' | 'Progressing' | 'Degraded' | 'FailbackRequired';
+
+/** One resource: desired vs observed, in sync or not, and its last error. */
+export interface ResourceStatus {
+  readonly resource: string;
+  readonly kind: string;
+  readonly desired: string;
+  readonly observed: string;
+  readonly inSync: boolean;
+  readonly ready: boolean;
+  readonly waitingFor?: string;
+  readonly lastError?: string;
+  readonly lastErrorTime?: string;
+}
+
+/** The latched record of a promotion (rule S1): once set, never cleared by the reconciler. */
+export interface DatabasePromotion {
+  readonly identifier: string;
+  /** `Requested` is written before the call; `Promoted` after it succeeded; `Failed` if RDS refused it. */
+  readonly state: 'Requested' | 'Promoted' | 'Failed';
+  readonly requestedAt: string;
+  readonly completedAt?: string;
+  readonly error?: string;
+  /** Mode parameter version of the failover that promoted. */
+  readonly generation: number;
+}
+
+/** A drill: `active` plus this record (DESIGN.md §1). */
+export interface DrillRecord {
+  readonly id: string;
+  readonly startedAt: string;
+  readonly expiresAt: string;
+  readonly durationMinutes: number;
+  /** Mode parameter version the drill wrote: it reverts only if the parameter is still at it (S4). */
+  readonly modeVersion: number;
+  /** Who or what started it (`schedule`, `drctl`, …). */
+  readonly startedBy: string;
+  readonly outcome?: 'Passed' | 'Failed' | 'Superseded';
+  readonly outcomeReason?: string;
+  readonly endedAt?: string;
+  /** Seconds from the drill's mode write to Ready, when it converged. */
+  readonly convergenceSeconds?: number;
+  /** Replica verification: available and lag within bounds (S3). */
+  readonly replicaCheck?: { readonly ok: boolean; readonly detail: string; readonly at: string };
+}
+
+/** Who requested the current mode and why (written by drctl, the alarm path and drills). */
+export interface ModeRequest {
+  readonly mode: Mode;
+  /** `operator`, `alarm`, `health-check`, `drill`, `drill-expiry`, or `unknown` (parameter set by hand). */
+  readonly source: string;
+  readonly reason?: string;
+  readonly by?: string;
+  readonly at: string;
+  /** The parameter version that request wrote. */
+  readonly modeVersion: number;
+}
+
+/** The status document. */
+export interface DrStatus {
+  readonly apiVersion: 'pilot-light.dev/v1alpha1';
+  readonly kind: 'DrStatus';
+  readonly environment: string;
+  /** The mode acted on; null when the parameter's value was invalid. */
+  readonly mode: Mode | null;
+  /** The mode parameter version this pass acted on. */
+  readonly observedGeneration: number;
+  readonly modeRequest?: ModeRequest;
+  readonly conditions: readonly Condition[];
+  readonly resources: readonly ResourceStatus[];
+  /** What remains to be done, runbook-worded. */
+  readonly pendingActions: readonly string[];
+  readonly timings: {
+    /** When the current mode was requested (the parameter version's write time). */
+    readonly requestedAt?: string;
+    readonly convergedAt?: string;
+    /** convergedAt − requestedAt: the reconciler's share of the RTO. */
+    readonly convergenceSeconds?: number;
+  };
+  readonly databasePromotion?: DatabasePromotion;
+  readonly drill?: DrillRecord;
+  /** Ended drills, newest first, at most DRILL_HISTORY. */
+  readonly drillHistory: readonly DrillRecord[];
+  /** Automatic failover bookkeeping (alarm path, health-check backstop). */
+  readonly failover?: {
+    readonly lastAutomaticAt?: string;
+    readonly consecutiveUnhealthy?: number;
+    readonly primaryHealthy?: boolean;
+  };
+  readonly lastPass?: {
+    readonly startedAt: string;
+    readonly finishedAt: string;
+    readonly trigger: string;
+    readonly writes: number;
+    readonly rounds: number;
+    readonly failedActions: number;
+  };
+}
+
+/** How many ended drills the status keeps. */
+export const DRILL_HISTORY = 12;
+
+/** An empty status for an environment that has never been reconciled. */
+export function initialStatus(environment: string): DrStatus {
+  return {
+    apiVersion: 'pilot-light.dev/v1alpha1',
+    kind: 'DrStatus',
+    environment,
+    mode: null,
+    observedGeneration: 0,
+    conditions: [],
+    resources: [],
+    pendingActions: [],
+    timings: {},
+    drillHistory: [],
+  };
+}
+
+/** Sets a condition, keeping lastTransitionTime when its status did not change. */
+export function setCondition(
+  conditions: readonly Condition[],
+  next: Omit<Condition, 'lastTransitionTime'>,
+  now: Date,
+): Condition[] {
+  const prev = conditions.find((c) => c.type === next.type);
+  const lastTransitionTime = prev && prev.status === next.status ? prev.lastTransitionTime : now.toISOString();
+  const order: ConditionType[] = ['Ready', 'Progressing', 'Degraded', 'FailbackRequired'];
+  return [...conditions.filter((c) => c.type !== next.type), { ...next, lastTransitionTime }].sort(
+    (a, b) => order.indexOf(a.type) - order.indexOf(b.type),
+  );
+}
+
+/** The overall outcome of a pass, which also decides drctl's exit code. */
+export type Outcome = 'Converged' | 'Progressing' | 'Degraded';
+
+/** Conditions for a pass's final assessment. */
+export function conditionsFor(
+  prev: readonly Condition[],
+  finalPlan: Plan,
+  failed: readonly ActionResult[],
+  now: Date,
+): { conditions: Condition[]; outcome: Outcome } {
+  const problems = finalPlan.resources.filter((r) => r.problem);
+  const failedResources = [...new Set(failed.map((f) => f.action.resource))];
+  const notReady = finalPlan.resources.filter((r) => !r.ready);
+  const pending = finalPlan.actions.length;
+  const degraded = problems.length > 0 || failedResources.length > 0;
+  const converged = notReady.length === 0 && pending === 0 && !degraded;
+
+  let c: Condition[] = [...prev];
+  const degradedNames = [...new Set([...problems.map((p) => p.resource), ...failedResources])].sort();
+  c = setCondition(
+    c,
+    degraded
+      ? { type: 'Degraded', status: 'True', reason: failedResources.length > 0 ? 'ActionsFailed' : 'ResourceProblem', message: `${degradedNames.length} resources need attention: ${degradedNames.join(', ')}` }
+      : { type: 'Degraded', status: 'False', reason: 'NoProblems', message: 'no resource reports a problem' },
+    now,
+  );
+  const waiting = notReady.filter((r) => !r.problem);
+  c = setCondition(
+    c,
+    pending > 0 || waiting.length > 0
+      ? {
+          type: 'Progressing',
+          status: 'True',
+          reason: pending > 0 ? 'ActionsPending' : 'WaitingForResources',
+          message: `${pending} actions pending; waiting for ${waiting.map((r) => `${r.resource} (${r.waitingFor ?? 'not ready'})`).join(', ') || 'nothing'}`,
+        }
+      : { type: 'Progressing', status: 'False', reason: converged ? 'Converged' : 'Stalled', message: converged ? 'nothing left to do' : 'nothing can progress without help' },
+    now,
+  );
+  const readyCount = finalPlan.resources.length - notReady.length;
+  c = setCondition(
+    c,
+    converged
+      ? { type: 'Ready', status: 'True', reason: 'Converged', message: `all ${finalPlan.resources.length} resources ready` }
+      : { type: 'Ready', status: 'False', reason: degraded ? 'Degraded' : 'Progressing', message: `${readyCount}/${finalPlan.resources.length} resources ready` },
+    now,
+  );
+  c = setCondition(
+    c,
+    finalPlan.failbackRequired
+      ? {
+          type: 'FailbackRequired',
+          status: 'True',
+          reason: 'DatabasePromoted',
+          message: 'the replica was promoted; compute is back in pilot light but the database was left alone: re-create the read replica (README: failback runbook)',
+        }
+      : { type: 'FailbackRequired', status: 'False', reason: 'ReplicaIntact', message: 'the read replica is intact' },
+    now,
+  );
+  return { conditions: c, outcome: converged ? 'Converged' : degraded ? 'Degraded' : 'Progressing' };
+}
+
+/** Per-resource status, carrying the last error forward until the resource is in sync again. */
+export function resourceStatuses(
+  prev: readonly ResourceStatus[],
+  assessments: readonly Assessment[],
+  failed: readonly ActionResult[],
+  now: Date,
+): ResourceStatus[] {
+  const prevBy = new Map(prev.map((r) => [r.resource, r]));
+  return assessments.map((a) => {
+    const fail = failed.find((f) => f.action.resource === a.resource);
+    const before = prevBy.get(a.resource);
+    const lastError = fail ? `${describeAction(fail.action)}: ${fail.error}` : (a.problem ?? (a.inSync ? undefined : before?.lastError));
+    const lastErrorTime = fail || (a.problem && before?.lastError !== a.problem) ? now.toISOString() : lastError ? before?.lastErrorTime : undefined;
+    return {
+      resource: a.resource,
+      kind: a.kind,
+      desired: a.desired,
+      observed: a.observed,
+      inSync: a.inSync,
+      ready: a.ready,
+      ...(a.waitingFor ? { waitingFor: a.waitingFor } : {}),
+      ...(lastError ? { lastError, lastErrorTime: lastErrorTime ?? now.toISOString() } : {}),
+    };
+  });
+}
+
+/** The condition of a type, if set. */
+export function condition(status: Pick<DrStatus, 'conditions'>, type: ConditionType): Condition | undefined {
+  return status.conditions.find((c) => c.type === type);
+}

@@ -1,0 +1,236 @@
+import { expect } from 'chai';
+import { describeAction, plan, type Desired, type Observed, type Plan } from '../../reconciler/plan';
+import {
+  asg,
+  missing,
+  promoted,
+  replica,
+  sampleEnvironment,
+  service,
+  targetGroup,
+  withCapacity,
+  withCount,
+  withOnDemand,
+  withPendingInstances,
+  withProvider,
+  withStatus,
+} from '../support/fixtures';
+
+const env = sampleEnvironment();
+const pilotLight: Desired = { mode: 'pilot-light', promotionRequested: false };
+const active: Desired = { mode: 'active', promotionRequested: false };
+const drill: Desired = { mode: 'active', promotionRequested: false, drill: { id: 'drill-1', maxReplicaLagSeconds: 300 } };
+
+/** The world at pilot-light values. */
+function pilotLightWorld(over: Partial<Observed> = {}): Observed {
+  return {
+    replica: replica(),
+    asgs: [asg('dr-jenkins'), asg('dr-monitoring')],
+    services: [service('frontend'), service('user-service')],
+    targetGroups: [targetGroup('jenkins'), targetGroup('prometheus'), targetGroup('grafana'), targetGroup('frontend', [], 'ip')],
+    serviceTasks: { 'dr/frontend': [] },
+    ...over,
+  };
+}
+
+/** The world fully converged to active (replica promoted). */
+function activeWorld(over: Partial<Observed> = {}): Observed {
+  return {
+    replica: replica(promoted()),
+    asgs: [asg('dr-jenkins', withCapacity(1, 3, 1), withOnDemand(100)), asg('dr-monitoring', withCapacity(1, 3, 1), withOnDemand(100))],
+    services: [service('frontend', withCount(2), withProvider('FARGATE')), service('user-service', withCount(1), withProvider('FARGATE'))],
+    targetGroups: [
+      targetGroup('jenkins', ['i-dr-jenkins-0']),
+      targetGroup('prometheus', ['i-dr-monitoring-0']),
+      targetGroup('grafana', ['i-dr-monitoring-0']),
+      targetGroup('frontend', ['10.0.0.1', '10.0.0.2'], 'ip'),
+    ],
+    serviceTasks: { 'dr/frontend': [{ taskArn: 't1', ip: '10.0.0.1' }, { taskArn: 't2', ip: '10.0.0.2' }] },
+    ...over,
+  };
+}
+
+const kinds = (p: Plan) => p.actions.map((a) => `${a.kind} ${a.resource}`);
+
+interface Case {
+  desired: Desired;
+  observed: Observed;
+  want: string[];
+  check?: (p: Plan) => void;
+}
+
+const cases: Record<string, Case> = {
+  'pilot-light, up to date: no actions, all ready': {
+    desired: pilotLight,
+    observed: pilotLightWorld(),
+    want: [],
+    check: (p) => {
+      expect(p.resources.every((r) => r.ready), JSON.stringify(p.resources.filter((r) => !r.ready))).to.equal(true);
+      expect(p.failbackRequired).to.equal(false);
+    },
+  },
+  'active (real failover), up to date: no actions': {
+    desired: { ...active, promotionRequested: true },
+    observed: activeWorld(),
+    want: [],
+    check: (p) => expect(p.resources.every((r) => r.ready)).to.equal(true),
+  },
+  'pilot-light → active: promote, scale ASGs on-demand, services to FARGATE': {
+    desired: active,
+    observed: pilotLightWorld(),
+    want: [
+      'PromoteReplica rds/app-replica',
+      'UpdateAsg asg/dr-jenkins',
+      'UpdateAsg asg/dr-monitoring',
+      'UpdateService ecs/dr/frontend',
+      'UpdateService ecs/dr/user-service',
+    ],
+    check: (p) => {
+      const up = p.actions.find((a) => a.kind === 'UpdateAsg');
+      expect(up).to.deep.include({ minSize: 1, maxSize: 3, desiredCapacity: 1 });
+      // The whole policy is sent: launch template and overrides kept, only the percentage changed.
+      expect(up && up.kind === 'UpdateAsg' && up.mixedInstancesPolicy).to.deep.equal({
+        launchTemplate: asg('x').mixedInstancesPolicy!.launchTemplate,
+        instancesDistribution: { onDemandBaseCapacity: 0, onDemandPercentageAboveBaseCapacity: 100, spotAllocationStrategy: 'price-capacity-optimized' },
+      });
+      const svc = p.actions.find((a) => a.kind === 'UpdateService' && a.service === 'frontend');
+      expect(svc).to.deep.include({ desiredCount: 2, forceNewDeployment: true, capacityProviderStrategy: [{ capacityProvider: 'FARGATE', weight: 1, base: 0 }] });
+    },
+  },
+  'drill: everything a failover does except promotion (S3)': {
+    desired: drill,
+    observed: pilotLightWorld(),
+    want: ['UpdateAsg asg/dr-jenkins', 'UpdateAsg asg/dr-monitoring', 'UpdateService ecs/dr/frontend', 'UpdateService ecs/dr/user-service'],
+    check: (p) => expect(p.resources.find((r) => r.kind === 'database')).to.include({ desired: 'read replica', inSync: true, ready: true }),
+  },
+  'drill: replica lag over the bound is a problem, still no promotion': {
+    desired: drill,
+    observed: activeWorld({ replica: replica((r) => ({ ...r, replicaLagSeconds: 900 })) }),
+    want: [],
+    check: (p) => expect(p.resources.find((r) => r.kind === 'database')?.problem).to.equal('replica lag 900s exceeds 300s'),
+  },
+  'active with promotion already requested: never promote twice (S1)': {
+    desired: { ...active, promotionRequested: true },
+    observed: activeWorld({ replica: replica(withStatus('modifying')) }),
+    want: [],
+    check: (p) => expect(p.resources[0]).to.include({ waitingFor: 'promotion in progress', ready: false }),
+  },
+  'active, replica not available: promotion waits (S1)': {
+    desired: active,
+    observed: activeWorld({ replica: replica(withStatus('backing-up')) }),
+    want: [],
+    check: (p) => expect(p.resources[0].waitingFor).to.equal('promotion waits for status available, got: backing-up'),
+  },
+  'active → pilot-light after a real promotion: compute down, database untouched (S2)': {
+    desired: { ...pilotLight, promotionRequested: true },
+    observed: activeWorld(),
+    want: [
+      'UpdateAsg asg/dr-jenkins',
+      'UpdateAsg asg/dr-monitoring',
+      'UpdateService ecs/dr/frontend',
+      'UpdateService ecs/dr/user-service',
+    ],
+    check: (p) => {
+      expect(p.failbackRequired).to.equal(true);
+      const up = p.actions.find((a) => a.kind === 'UpdateAsg');
+      expect(up).to.deep.include({ minSize: 0, maxSize: 1, desiredCapacity: 0 });
+      expect(up && up.kind === 'UpdateAsg' && up.mixedInstancesPolicy?.instancesDistribution.onDemandPercentageAboveBaseCapacity).to.equal(0);
+    },
+  },
+  'instances in service but not registered: register; stale targets: deregister': {
+    desired: { ...active, promotionRequested: true },
+    observed: activeWorld({
+      targetGroups: [
+        targetGroup('jenkins', ['i-old']),
+        targetGroup('prometheus', ['i-dr-monitoring-0']),
+        targetGroup('grafana', []),
+        targetGroup('frontend', ['10.0.0.1', { id: '10.0.0.9', state: 'draining' }], 'ip'),
+      ],
+    }),
+    want: [
+      'DeregisterTargets tg/jenkins',
+      'RegisterTargets tg/frontend',
+      'RegisterTargets tg/grafana',
+      'RegisterTargets tg/jenkins',
+    ],
+    check: (p) => {
+      expect(p.actions.find((a) => a.kind === 'DeregisterTargets')).to.deep.include({ targets: [{ id: 'i-old', port: 8080 }] });
+      expect(p.actions.find((a) => a.kind === 'RegisterTargets' && a.resource === 'tg/frontend')).to.deep.include({ targets: [{ id: '10.0.0.2', port: 8080 }] });
+    },
+  },
+  'pending instances are not registered yet: waiting, not acting': {
+    desired: { ...active, promotionRequested: true },
+    observed: activeWorld({
+      asgs: [asg('dr-jenkins', withCapacity(1, 3, 1), withOnDemand(100), withPendingInstances()), asg('dr-monitoring', withCapacity(1, 3, 1), withOnDemand(100))],
+      targetGroups: [targetGroup('jenkins'), targetGroup('prometheus', ['i-dr-monitoring-0']), targetGroup('grafana', ['i-dr-monitoring-0']), targetGroup('frontend', ['10.0.0.1', '10.0.0.2'], 'ip')],
+    }),
+    want: [],
+    check: (p) => expect(p.resources.find((r) => r.resource === 'asg/dr-jenkins')).to.include({ inSync: true, ready: false, waitingFor: '0/1 instances in service' }),
+  },
+  'drift in pilot light (someone scaled an ASG up): scaled back': {
+    desired: pilotLight,
+    observed: pilotLightWorld({ asgs: [asg('dr-jenkins', withCapacity(2, 5, 2)), asg('dr-monitoring')] }),
+    want: ['UpdateAsg asg/dr-jenkins', 'RegisterTargets tg/jenkins'],
+  },
+  'missing resources are problems, not actions': {
+    desired: active,
+    observed: pilotLightWorld({ replica: replica(missing()), asgs: [asg('dr-jenkins', missing()), asg('dr-monitoring')], services: [service('frontend')] }),
+    want: ['UpdateAsg asg/dr-monitoring', 'UpdateService ecs/dr/frontend'],
+    check: (p) => {
+      const problems = p.resources.filter((r) => r.problem).map((r) => r.problem);
+      expect(problems).to.include.members([
+        'db instance app-replica not found',
+        'auto scaling group dr-jenkins not found',
+        'ecs service user-service not found in cluster dr',
+        'asg/dr-jenkins not found: targets left as they are',
+      ]);
+    },
+  },
+  'a group without a mixed instances policy cannot go spot: problem, capacity still set': {
+    desired: pilotLight,
+    observed: pilotLightWorld({ asgs: [{ ...asg('dr-jenkins', withCapacity(1, 3, 1)), mixedInstancesPolicy: undefined }, asg('dr-monitoring')] }),
+    want: ['UpdateAsg asg/dr-jenkins', 'RegisterTargets tg/jenkins'],
+    check: (p) => {
+      expect(p.actions[0]).to.deep.include({ desiredCapacity: 0, mixedInstancesPolicy: undefined });
+      expect(p.resources.find((r) => r.resource === 'asg/dr-jenkins')?.problem).to.match(/has no mixed instances policy: cannot set on-demand percentage to 0/);
+    },
+  },
+  'a failed read: that resource is reported and left alone, the others converge': {
+    desired: active,
+    observed: pilotLightWorld({ services: [service('frontend')], readErrors: { 'ecs/dr/user-service': 'Throttling: rate exceeded' } }),
+    want: ['PromoteReplica rds/app-replica', 'UpdateAsg asg/dr-jenkins', 'UpdateAsg asg/dr-monitoring', 'UpdateService ecs/dr/frontend'],
+    check: (p) => expect(p.resources.find((r) => r.resource === 'ecs/dr/user-service')?.problem).to.equal('could not observe: Throttling: rate exceeded'),
+  },
+};
+
+describe('plan', () => {
+  for (const [name, c] of Object.entries(cases)) {
+    it(name, () => {
+      const p = plan(env.spec, c.desired, c.observed);
+      expect(kinds(p)).to.deep.equal(c.want);
+      c.check?.(p);
+    });
+  }
+
+  it('is independent of input order', () => {
+    const reversed = (o: Observed): Observed => ({ ...o, asgs: [...o.asgs].reverse(), services: [...o.services].reverse(), targetGroups: [...o.targetGroups].reverse() });
+    const reversedSpec = {
+      ...env.spec,
+      autoScalingGroups: [...env.spec.autoScalingGroups].reverse(),
+      ecsServices: [...env.spec.ecsServices].reverse(),
+    };
+    for (const c of Object.values(cases)) {
+      const a = plan(env.spec, c.desired, c.observed);
+      const b = plan(reversedSpec, c.desired, reversed(c.observed));
+      expect(b).to.deep.equal(a);
+    }
+  });
+
+  it('describes actions in the runbook wording', () => {
+    const p = plan(env.spec, active, pilotLightWorld());
+    expect(p.actions.map(describeAction)).to.include.members([
+      'Promoting RDS read replica app-replica to standalone instance',
+      'Scaling ASG dr-jenkins to min=1, max=3, desired=1, on-demand=100%',
+    ]);
+  });
+});
