@@ -1,0 +1,314 @@
+import { expect } from 'chai';
+import { PortError } from '../../reconciler/errors';
+import { MODE_REQUEST_KEY, planOnly, reconcileOnce, type PassOptions, type Trigger } from '../../reconciler/reconcile';
+import { STATUS_KEY, type DrStatus } from '../../reconciler/status';
+import { FakePort } from '../support/fake-port';
+import { asg, replica, sampleEnvironment, service, targetGroup, tgArn } from '../support/fixtures';
+
+const env = sampleEnvironment();
+const TABLE = env.spec.stateTable;
+const MODE = env.spec.modeParameter;
+const T0 = Date.parse('2026-03-02T00:05:00Z');
+
+/** A fake DR region at pilot-light values, and a clock the test moves. */
+function world() {
+  const port = new FakePort();
+  port.setMode(MODE, 'pilot-light', new Date(T0 - 3600_000));
+  port.world.replica = { ...replica() };
+  for (const name of ['dr-jenkins', 'dr-monitoring']) port.world.asgs.set(name, structuredClone(asg(name)) as never);
+  for (const name of ['frontend', 'user-service']) port.world.services.set(`dr/${name}`, structuredClone(service(name)) as never);
+  for (const name of ['jenkins', 'prometheus', 'grafana']) port.world.targetGroups.set(tgArn(name), structuredClone(targetGroup(name)) as never);
+  port.world.targetGroups.set(tgArn('frontend'), structuredClone(targetGroup('frontend', [], 'ip')) as never);
+  port.world.alarms.set('dr-primary-health', { state: 'OK' });
+  let now = T0;
+  const clock = {
+    now: () => new Date(now),
+    advance: (ms: number) => (now += ms),
+  };
+  const pass = (trigger: Trigger = { kind: 'manual' }, extra: Partial<PassOptions> = {}) =>
+    reconcileOnce(port, env, { trigger, now: clock.now, minBackoffMs: 1, ...extra });
+  const status = () => port.world.state.get(TABLE)?.get(STATUS_KEY) as DrStatus;
+  return { port, clock, pass, status };
+}
+
+const writesOf = (port: FakePort, from = 0) => port.calls.slice(from).filter((c) => ['promoteReplica', 'updateAsg', 'updateService', 'registerTargets', 'deregisterTargets'].includes(c.method));
+
+describe('reconcile pass (fake port)', () => {
+  it('pilot-light → active converges in one pass; a second pass writes nothing', async () => {
+    const { port, pass, status } = world();
+    port.setMode(MODE, 'active', new Date(T0 - 5000));
+    const r1 = await pass();
+    expect(r1.outcome).to.equal('Converged');
+    expect(r1.exitCode).to.equal(0);
+    expect(port.world.replica?.isReplica).to.equal(false);
+    expect(port.world.asgs.get('dr-jenkins')).to.deep.include({ minSize: 1, maxSize: 3, desiredCapacity: 1 });
+    expect(port.world.asgs.get('dr-jenkins')?.mixedInstancesPolicy?.instancesDistribution.onDemandPercentageAboveBaseCapacity).to.equal(100);
+    expect(port.world.services.get('dr/frontend')).to.deep.include({ desiredCount: 2 });
+    expect(port.world.targetGroups.get(tgArn('jenkins'))?.targets.map((t) => t.id)).to.deep.equal(['i-00000001']);
+    expect(port.world.targetGroups.get(tgArn('frontend'))?.targets).to.have.length(2);
+    const s = status();
+    expect(s.conditions.find((c) => c.type === 'Ready')).to.include({ status: 'True', reason: 'Converged' });
+    expect(s.observedGeneration).to.equal(2);
+    expect(s.timings.convergenceSeconds).to.equal(5);
+    expect(s.databasePromotion).to.include({ state: 'Promoted', identifier: 'app-replica', generation: 2 });
+    expect(s.resources.every((r) => r.inSync && r.ready)).to.equal(true);
+
+    const before = port.calls.length;
+    const r2 = await pass();
+    expect(r2.outcome).to.equal('Converged');
+    expect(writesOf(port, before)).to.deep.equal([]);
+    expect(port.world.lease).to.equal(undefined);
+  });
+
+  it('promotes at most once across passes, even when a later pass sees a replica again (S1)', async () => {
+    const { port, pass } = world();
+    port.setMode(MODE, 'active');
+    await pass();
+    // Something makes the instance look like a replica again while still active: no second promotion.
+    port.world.replica = { ...replica() };
+    await pass();
+    await pass();
+    expect(port.calls.filter((c) => c.method === 'promoteReplica')).to.have.length(1);
+  });
+
+  it('active → pilot-light after a real promotion never touches RDS and says FailbackRequired (S2)', async () => {
+    const { port, pass, status } = world();
+    port.setMode(MODE, 'active');
+    await pass();
+    port.setMode(MODE, 'pilot-light');
+    const from = port.calls.length;
+    const r = await pass();
+    expect(r.outcome).to.equal('Converged');
+    expect(port.calls.slice(from).filter((c) => c.method === 'promoteReplica')).to.deep.equal([]);
+    expect(port.world.asgs.get('dr-jenkins')).to.deep.include({ desiredCapacity: 0 });
+    expect(port.world.services.get('dr/frontend')).to.deep.include({ desiredCount: 0 });
+    expect(status().conditions.find((c) => c.type === 'FailbackRequired')).to.include({ status: 'True', reason: 'DatabasePromoted' });
+    // Stale targets of the terminated instances and stopped tasks are deregistered.
+    expect(port.world.targetGroups.get(tgArn('jenkins'))?.targets).to.deep.equal([]);
+    expect(port.world.targetGroups.get(tgArn('frontend'))?.targets).to.deep.equal([]);
+  });
+
+  for (const bad of ['actve', 'Active ', '', '{"mode":"active"}', 'ACTIVE']) {
+    it(`invalid mode ${JSON.stringify(bad)}: zero writes, InvalidSpec, exit 2 (S6)`, async () => {
+      const { port, pass, status } = world();
+      port.setMode(MODE, bad);
+      const r = await pass();
+      expect(r.outcome).to.equal('InvalidSpec');
+      expect(r.exitCode).to.equal(2);
+      expect(writesOf(port)).to.deep.equal([]);
+      expect(port.calls.filter((c) => c.method === 'putModeParameter')).to.deep.equal([]);
+      expect(status().conditions.find((c) => c.type === 'Degraded')).to.include({ status: 'True', reason: 'InvalidSpec' });
+      expect(status().conditions.find((c) => c.type === 'Degraded')?.message).to.contain(`got: ${JSON.stringify(bad)}`);
+      expect(port.world.published.map((p) => p.subject)).to.deep.equal(['[pilot-light] Invalid DR mode value']);
+    });
+  }
+
+  it('a resource that keeps failing does not stop the others and shows as Degraded', async () => {
+    const { port, pass, status } = world();
+    port.failures.updateService = (args) =>
+      (args[0] as { service: string }).service === 'frontend' ? new PortError('service frontend: access denied', { code: 'AccessDeniedException', retryable: false }) : undefined;
+    port.setMode(MODE, 'active');
+    const r = await pass();
+    expect(r.outcome).to.equal('Degraded');
+    expect(r.exitCode).to.equal(1);
+    expect(port.world.services.get('dr/user-service')).to.deep.include({ desiredCount: 1 });
+    expect(port.world.asgs.get('dr-monitoring')).to.deep.include({ desiredCapacity: 1 });
+    const s = status();
+    expect(s.conditions.find((c) => c.type === 'Degraded')).to.include({ status: 'True', reason: 'ActionsFailed' });
+    const fe = s.resources.find((x) => x.resource === 'ecs/dr/frontend');
+    expect(fe?.lastError).to.contain('access denied');
+    expect(s.resources.find((x) => x.resource === 'ecs/dr/user-service')).to.include({ inSync: true, ready: true });
+    expect(port.world.published.map((p) => p.subject)).to.include('[pilot-light] DR degraded');
+  });
+
+  it('retries throttling with backoff and succeeds within the pass', async () => {
+    const { port, pass } = world();
+    let throttles = 2;
+    port.failures.updateAsg = () => (throttles-- > 0 ? new PortError('rate exceeded', { code: 'Throttling', retryable: true }) : undefined);
+    port.setMode(MODE, 'active');
+    const r = await pass();
+    expect(r.outcome).to.equal('Converged');
+    expect(r.results.filter((x) => x.action.kind === 'UpdateAsg').reduce((n, x) => n + x.attempts, 0)).to.equal(4);
+  });
+
+  it('a pass that cannot take the lease makes no writes', async () => {
+    const { port, pass, clock } = world();
+    port.world.lease = { holder: 'someone-else', expiresAt: clock.now().getTime() / 1000 + 60 };
+    port.setMode(MODE, 'active');
+    const r = await pass();
+    expect(r.outcome).to.equal('Locked');
+    expect(r.exitCode).to.equal(3);
+    expect(port.calls.filter((c) => c.method !== 'acquireLease')).to.deep.equal([]);
+  });
+
+  it('plan-only reads and never writes', async () => {
+    const { port } = world();
+    const p = await planOnly(port, env, 'active');
+    expect(p.plan.actions.map((a) => a.kind)).to.include('PromoteReplica');
+    const writes = port.calls.filter((c) => /^(put|write|acquire|release|promote|update|register|deregister|publish)/.test(c.method));
+    expect(writes).to.deep.equal([]);
+  });
+
+  describe('alarm path (S5)', () => {
+    it('ALARM → failover once with promotion; OK afterwards → still active', async () => {
+      const { port, pass, status, clock } = world();
+      port.world.alarms.set('dr-primary-health', { state: 'ALARM', reason: 'Threshold Crossed' });
+      const r = await pass({ kind: 'alarm', alarmName: 'dr-primary-health' });
+      expect(r.outcome).to.equal('Converged');
+      expect(port.world.params.get(MODE)?.value).to.equal('active');
+      expect(port.world.replica?.isReplica).to.equal(false);
+      expect(status().modeRequest).to.include({ source: 'alarm', mode: 'active' });
+      expect(port.world.published.map((p) => p.subject)).to.include.members(['[pilot-light] DR failover started', '[pilot-light] DR converged to active']);
+      // A second alarm message for the same outage: no new write of the mode.
+      clock.advance(60_000);
+      await pass({ kind: 'alarm' });
+      expect(port.calls.filter((c) => c.method === 'putModeParameter')).to.have.length(1);
+      // Recovery: nothing scales down.
+      port.world.alarms.set('dr-primary-health', { state: 'OK' });
+      const r3 = await pass({ kind: 'resync' });
+      expect(port.world.params.get(MODE)?.value).to.equal('active');
+      expect(port.world.asgs.get('dr-jenkins')?.desiredCapacity).to.equal(1);
+      expect(r3.notes.join(' ')).to.contain('failback is a deliberate operator step');
+    });
+
+    it('an alarm event whose alarm is already OK does nothing', async () => {
+      const { port, pass } = world();
+      const r = await pass({ kind: 'alarm', alarmName: 'dr-primary-health' });
+      expect(port.world.params.get(MODE)?.value).to.equal('pilot-light');
+      expect(writesOf(port)).to.deep.equal([]);
+      expect(r.notes[0]).to.equal('alarm dr-primary-health is OK now: not failing over');
+    });
+
+    it('automatic failovers are rate-limited', async () => {
+      const { port, pass, clock } = world();
+      port.world.alarms.set('dr-primary-health', { state: 'ALARM' });
+      await pass({ kind: 'alarm' });
+      port.setMode(MODE, 'pilot-light'); // an operator fails back
+      await pass();
+      clock.advance(10 * 60_000);
+      const r = await pass({ kind: 'alarm' });
+      expect(port.world.params.get(MODE)?.value).to.equal('pilot-light');
+      expect(r.notes[0]).to.match(/automatic failover suppressed/);
+    });
+  });
+
+  describe('health-check backstop', () => {
+    it('N consecutive unhealthy readings fail over; N−1 do nothing', async () => {
+      const { port, pass, clock } = world();
+      port.world.healthChecks.set('hc-1', false);
+      for (let i = 0; i < 2; i++) {
+        await pass({ kind: 'resync' });
+        clock.advance(60_000);
+      }
+      expect(port.world.params.get(MODE)?.value).to.equal('pilot-light');
+      expect(writesOf(port)).to.deep.equal([]);
+      await pass({ kind: 'resync' });
+      expect(port.world.params.get(MODE)?.value).to.equal('active');
+      expect(port.world.replica?.isReplica).to.equal(false);
+    });
+
+    it('a healthy reading resets the count', async () => {
+      const { port, pass } = world();
+      port.world.healthChecks.set('hc-1', false);
+      await pass({ kind: 'resync' });
+      await pass({ kind: 'resync' });
+      port.world.healthChecks.set('hc-1', true);
+      await pass({ kind: 'resync' });
+      port.world.healthChecks.set('hc-1', false);
+      await pass({ kind: 'resync' });
+      await pass({ kind: 'resync' });
+      expect(port.world.params.get(MODE)?.value).to.equal('pilot-light');
+    });
+  });
+
+  describe('drills (S3, S4)', () => {
+    const startDrill: Trigger = { kind: 'start-drill', durationMinutes: 60, startedBy: 'schedule' };
+
+    it('start → active without promotion → expiry → back to pilot-light, outcome Passed', async () => {
+      const { port, pass, status, clock } = world();
+      const r = await pass(startDrill);
+      expect(r.outcome).to.equal('Converged');
+      expect(port.world.params.get(MODE)?.value).to.equal('active');
+      expect(port.calls.filter((c) => c.method === 'promoteReplica')).to.deep.equal([]);
+      expect(port.world.asgs.get('dr-jenkins')?.desiredCapacity).to.equal(1);
+      expect(status().drill).to.include({ durationMinutes: 60, startedBy: 'schedule' });
+      expect(status().drill?.replicaCheck?.ok).to.equal(true);
+      clock.advance(30 * 60_000);
+      await pass({ kind: 'resync' });
+      expect(port.world.params.get(MODE)?.value).to.equal('active');
+      clock.advance(31 * 60_000);
+      await pass({ kind: 'resync' });
+      expect(port.world.params.get(MODE)?.value).to.equal('pilot-light');
+      expect(port.world.asgs.get('dr-jenkins')?.desiredCapacity).to.equal(0);
+      expect(port.world.replica?.isReplica).to.equal(true);
+      const s = status();
+      expect(s.drill).to.equal(undefined);
+      expect(s.drillHistory[0]).to.include({ outcome: 'Passed' });
+      expect(s.drillHistory[0].convergenceSeconds).to.be.a('number');
+      expect(port.world.published.map((p) => p.subject)).to.include.members(['[pilot-light] DR drill started', '[pilot-light] DR drill passed']);
+    });
+
+    it('superseded by an operator write: stays active at expiry', async () => {
+      const { port, pass, status, clock } = world();
+      await pass(startDrill);
+      port.setMode(MODE, 'active'); // an operator decides to stay active
+      await pass({ kind: 'parameter-change' });
+      expect(status().drillHistory[0]).to.include({ outcome: 'Superseded' });
+      clock.advance(61 * 60_000);
+      await pass({ kind: 'resync' });
+      expect(port.world.params.get(MODE)?.value).to.equal('active');
+      // The operator's active is a real failover: the database is promoted.
+      expect(port.world.replica?.isReplica).to.equal(false);
+    });
+
+    it('superseded by a real alarm: stays active, becomes a real failover', async () => {
+      const { port, pass, status, clock } = world();
+      await pass(startDrill);
+      port.world.alarms.set('dr-primary-health', { state: 'ALARM' });
+      await pass({ kind: 'alarm' });
+      expect(status().drillHistory[0]).to.include({ outcome: 'Superseded' });
+      expect(port.world.replica?.isReplica).to.equal(false);
+      clock.advance(61 * 60_000);
+      await pass({ kind: 'resync' });
+      expect(port.world.params.get(MODE)?.value).to.equal('active');
+    });
+
+    it('an alarm in ALARM at expiry keeps DR active (S4)', async () => {
+      const { port, pass, status, clock } = world();
+      await pass(startDrill);
+      port.world.alarms.set('dr-primary-health', { state: 'ALARM' });
+      clock.advance(61 * 60_000);
+      await pass({ kind: 'resync' });
+      expect(port.world.params.get(MODE)?.value).to.equal('active');
+      expect(status().drillHistory[0]).to.include({ outcome: 'Superseded' });
+    });
+
+    it('a drill is refused while DR is already active', async () => {
+      const { port, pass } = world();
+      port.setMode(MODE, 'active');
+      await pass();
+      const r = await pass(startDrill);
+      expect(r.notes[0]).to.match(/drill not started: DR is already active/);
+      expect(port.calls.filter((c) => c.method === 'putModeParameter')).to.deep.equal([]);
+    });
+
+    it('a lagging replica fails the drill, which still reverts', async () => {
+      const { port, pass, status, clock } = world();
+      port.world.replica = { ...replica(), replicaLagSeconds: 3600 };
+      await pass(startDrill);
+      clock.advance(61 * 60_000);
+      await pass({ kind: 'resync' });
+      expect(port.world.params.get(MODE)?.value).to.equal('pilot-light');
+      expect(status().drillHistory[0].outcome).to.equal('Failed');
+      expect(status().drillHistory[0].outcomeReason).to.contain('replica lag 3600s exceeds 300s');
+    });
+  });
+
+  it('records who requested the mode', async () => {
+    const { port, pass, status } = world();
+    port.setMode(MODE, 'active');
+    await port.writeState(TABLE, MODE_REQUEST_KEY, { mode: 'active', source: 'operator', reason: 'planned test', at: 'x', modeVersion: 2 });
+    await pass();
+    expect(status().modeRequest).to.include({ source: 'operator', reason: 'planned test' });
+  });
+});
