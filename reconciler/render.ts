@@ -1,0 +1,106 @@
+/**
+ * Human output for drctl: tables (cli-table3) with colour (picocolors) on a terminal, plain otherwise.
+ * Pure string builders: the CLI decides where they go.
+ */
+import Table from 'cli-table3';
+import pc from 'picocolors';
+import type { ActionResult } from './act';
+import { describeAction, type Assessment, type Plan } from './plan';
+import type { Condition, DrStatus } from './status';
+
+/** Colour functions, or identity when colour is off. */
+export type Paint = Pick<typeof pc, 'green' | 'red' | 'yellow' | 'bold' | 'dim' | 'cyan'>;
+
+/** Picks colours: on when `color` is true (a TTY without NO_COLOR). */
+export function paint(color: boolean): Paint {
+  return pc.createColors(color);
+}
+
+function table(head: string[], p: Paint): Table.Table {
+  return new Table({ head: head.map((h) => p.bold(h)), style: { head: [], border: [] }, wordWrap: true, colWidths: head.map(() => null) as unknown as number[] });
+}
+
+function yesNo(v: boolean, p: Paint): string {
+  return v ? p.green('yes') : p.red('no');
+}
+
+/** The resources table: resource, desired, observed, in sync, ready, note. */
+export function resourcesTable(resources: ReadonlyArray<Pick<Assessment, 'resource' | 'desired' | 'observed' | 'inSync' | 'ready' | 'waitingFor' | 'problem'> & { lastError?: string }>, p: Paint): string {
+  const t = table(['resource', 'desired', 'observed', 'in sync', 'ready', 'note'], p);
+  for (const r of resources) {
+    const note = r.problem ?? r.lastError ?? r.waitingFor ?? '';
+    t.push([r.resource, r.desired, r.observed, yesNo(r.inSync, p), yesNo(r.ready, p), r.problem || r.lastError ? p.red(note) : p.dim(note)]);
+  }
+  return t.toString();
+}
+
+/** `drctl plan` output. */
+export function renderPlan(mode: string, generation: number | undefined, pl: Plan, p: Paint): string {
+  const lines = [p.bold(`Plan for mode ${mode}`) + (generation !== undefined ? p.dim(` (mode parameter version ${generation})`) : '')];
+  if (pl.actions.length === 0) lines.push(p.green('No changes: nothing to write.'));
+  else {
+    const t = table(['#', 'action'], p);
+    pl.actions.forEach((a, i) => t.push([String(i + 1), describeAction(a)]));
+    lines.push(`${pl.actions.length} actions would be issued:`, t.toString());
+  }
+  if (pl.failbackRequired) lines.push(p.yellow('FailbackRequired: the replica was promoted; the database is left alone (see the failback runbook).'));
+  lines.push('', resourcesTable(pl.resources, p));
+  return lines.join('\n');
+}
+
+/** Conditions as a table. */
+export function conditionsTable(conditions: readonly Condition[], p: Paint): string {
+  const t = table(['condition', 'status', 'reason', 'message', 'since'], p);
+  for (const c of conditions) {
+    const good = (c.type === 'Ready') === (c.status === 'True');
+    t.push([c.type, good ? p.green(c.status) : c.type === 'Progressing' ? p.yellow(c.status) : p.red(c.status), c.reason, c.message, c.lastTransitionTime]);
+  }
+  return t.toString();
+}
+
+/** `drctl status` output. */
+export function renderStatus(s: DrStatus, p: Paint): string {
+  const lines: string[] = [];
+  const req = s.modeRequest;
+  lines.push(`${p.bold('Environment')} ${s.environment}   ${p.bold('Mode')} ${s.mode ?? p.red('invalid')}   ${p.bold('Generation')} ${s.observedGeneration}`);
+  if (req) lines.push(`${p.bold('Set by')} ${req.source}${req.by ? ` (${req.by})` : ''} at ${req.at}${req.reason ? `: ${req.reason}` : ''}`);
+  if (s.timings.requestedAt) {
+    lines.push(
+      `${p.bold('Requested')} ${s.timings.requestedAt}   ${p.bold('Converged')} ${s.timings.convergedAt ?? '—'}` +
+        (s.timings.convergenceSeconds !== undefined ? `   ${p.bold('Convergence')} ${s.timings.convergenceSeconds}s` : ''),
+    );
+  }
+  if (s.databasePromotion) lines.push(`${p.bold('DatabasePromoted')} ${s.databasePromotion.identifier}: ${s.databasePromotion.state} at ${s.databasePromotion.completedAt ?? s.databasePromotion.requestedAt}`);
+  if (s.drill) lines.push(`${p.bold('Drill')} ${s.drill.id} running since ${s.drill.startedAt}, reverts at ${s.drill.expiresAt}` + (s.drill.replicaCheck ? `; replica: ${s.drill.replicaCheck.ok ? 'ok' : 'FAILED'} (${s.drill.replicaCheck.detail})` : ''));
+  lines.push('', conditionsTable(s.conditions, p), '', resourcesTable(s.resources, p));
+  if (s.pendingActions.length > 0) lines.push('', p.bold('Pending actions:'), ...s.pendingActions.map((a) => `  - ${a}`));
+  if (s.drillHistory.length > 0) lines.push('', renderDrills(s, p));
+  if (s.lastPass) lines.push('', p.dim(`Last pass: ${s.lastPass.finishedAt} (${s.lastPass.trigger}, ${s.lastPass.writes} writes, ${s.lastPass.failedActions} failed)`));
+  return lines.join('\n');
+}
+
+/** Drill history table. */
+export function renderDrills(s: Pick<DrStatus, 'drill' | 'drillHistory'>, p: Paint): string {
+  const t = table(['drill', 'started', 'ended', 'outcome', 'convergence', 'why'], p);
+  const rows = [...(s.drill ? [s.drill] : []), ...s.drillHistory];
+  for (const d of rows) {
+    const outcome = d.outcome ?? 'Running';
+    const coloured = outcome === 'Passed' ? p.green(outcome) : outcome === 'Failed' ? p.red(outcome) : p.yellow(outcome);
+    t.push([d.id, d.startedAt, d.endedAt ?? `(expires ${d.expiresAt})`, coloured, d.convergenceSeconds !== undefined ? `${d.convergenceSeconds}s` : '—', d.outcomeReason ?? '']);
+  }
+  return rows.length === 0 ? 'No drills yet.' : t.toString();
+}
+
+/** `drctl reconcile` output: what was done, then the status. */
+export function renderPass(outcome: string, results: readonly ActionResult[], notes: readonly string[], status: DrStatus | undefined, p: Paint): string {
+  const colour = outcome === 'Converged' ? p.green : outcome === 'Progressing' || outcome === 'Locked' ? p.yellow : p.red;
+  const lines = [`${p.bold('Outcome')} ${colour(outcome)}`];
+  for (const n of notes) lines.push(p.yellow(`note: ${n}`));
+  if (results.length > 0) {
+    const t = table(['action', 'result', 'attempts', 'ms'], p);
+    for (const r of results) t.push([describeAction(r.action), r.ok ? p.green('ok') : p.red(r.error ?? 'failed'), String(r.attempts), String(r.durationMs)]);
+    lines.push(t.toString());
+  } else lines.push('No actions issued.');
+  if (status) lines.push('', renderStatus(status, p));
+  return lines.join('\n');
+}
