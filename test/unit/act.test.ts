@@ -1,0 +1,81 @@
+import { expect } from 'chai';
+import sinon from 'sinon';
+import { act } from '../../reconciler/act';
+import { PortError } from '../../reconciler/errors';
+import type { Action } from '../../reconciler/plan';
+import { FakePort } from '../support/fake-port';
+import { tgArn } from '../support/fixtures';
+
+const scale = (name: string): Action => ({ kind: 'UpdateAsg', resource: `asg/${name}`, name, minSize: 1, maxSize: 3, desiredCapacity: 1 });
+
+describe('act', () => {
+  const sandbox = sinon.createSandbox();
+  afterEach(() => sandbox.restore());
+
+  it('runs independent actions in parallel, never more than the bound', async () => {
+    const port = new FakePort();
+    let inFlight = 0;
+    let most = 0;
+    sandbox.stub(port, 'updateAsg').callsFake(async () => {
+      most = Math.max(most, ++inFlight);
+      await new Promise((r) => setTimeout(r, 10));
+      inFlight--;
+    });
+    const results = await act(port, ['a', 'b', 'c', 'd', 'e', 'f', 'g'].map(scale), { concurrency: 3 });
+    expect(results.every((r) => r.ok)).to.equal(true);
+    expect(most).to.equal(3);
+  });
+
+  it('runs the actions of one target group in order: deregister, then register', async () => {
+    const port = new FakePort();
+    const order: string[] = [];
+    sandbox.stub(port, 'deregisterTargets').callsFake(async () => {
+      await new Promise((r) => setTimeout(r, 20));
+      order.push('deregister');
+    });
+    sandbox.stub(port, 'registerTargets').callsFake(async () => {
+      order.push('register');
+    });
+    const arn = tgArn('jenkins');
+    await act(
+      port,
+      [
+        { kind: 'DeregisterTargets', resource: 'tg/jenkins', targetGroupArn: arn, targets: [{ id: 'i-old' }] },
+        { kind: 'RegisterTargets', resource: 'tg/jenkins', targetGroupArn: arn, targets: [{ id: 'i-new' }] },
+      ],
+      { concurrency: 4 },
+    );
+    expect(order).to.deep.equal(['deregister', 'register']);
+  });
+
+  it('records a failure against its resource and carries on; terminal errors are not retried', async () => {
+    const port = new FakePort();
+    const stub = sandbox.stub(port, 'updateAsg').callsFake(async (input) => {
+      if (input.name === 'bad') throw new PortError('auto scaling group bad: access denied', { code: 'AccessDenied', retryable: false });
+    });
+    const results = await act(port, [scale('bad'), scale('good')], { concurrency: 1, minBackoffMs: 1 });
+    expect(results.map((r) => [r.action.resource, r.ok, r.attempts])).to.deep.equal([
+      ['asg/bad', false, 1],
+      ['asg/good', true, 1],
+    ]);
+    expect(results[0].error).to.equal('auto scaling group bad: access denied');
+    expect(stub.callCount).to.equal(2);
+  });
+
+  it('retries retryable errors a bounded number of times', async () => {
+    const port = new FakePort();
+    const stub = sandbox.stub(port, 'updateAsg').rejects(new PortError('rate exceeded', { code: 'Throttling', retryable: true }));
+    const [r] = await act(port, [scale('x')], { concurrency: 1, retries: 2, minBackoffMs: 1 });
+    expect(r.ok).to.equal(false);
+    expect(r.attempts).to.equal(3);
+    expect(stub.callCount).to.equal(3);
+  });
+
+  it('never retries a promotion blindly (S1)', async () => {
+    const port = new FakePort();
+    const stub = sandbox.stub(port, 'promoteReplica').rejects(new PortError('timeout', { code: 'TimeoutError', retryable: true }));
+    const [r] = await act(port, [{ kind: 'PromoteReplica', resource: 'rds/app-replica', identifier: 'app-replica' }], { concurrency: 1, minBackoffMs: 1 });
+    expect(r.ok).to.equal(false);
+    expect(stub.callCount).to.equal(1);
+  });
+});
