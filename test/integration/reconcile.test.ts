@@ -1,0 +1,226 @@
+/**
+ * The reconciler end to end on the emulator: real SDK clients → recording proxy → patched moto.
+ * Write counts are taken at the wire (the proxy), not from our own port.
+ */
+import { expect } from 'chai';
+import { createAwsPort } from '../../reconciler/aws';
+import { main, type Io } from '../../reconciler/cli';
+import type { AwsPort } from '../../reconciler/port';
+import { reconcileOnce, type Trigger } from '../../reconciler/reconcile';
+import type { DrEnvironment } from '../../reconciler/spec';
+import type { DrStatus } from '../../reconciler/status';
+import { getEmulator } from '../support/emulator';
+import { startProxy, type Proxy } from '../support/proxy';
+import { seedPilotLight, type SeededEnvironment } from '../support/seed';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+describe('reconciler on the emulator', function () {
+  this.timeout(120_000);
+  let proxy: Proxy;
+  let seeded: SeededEnvironment;
+  let env: DrEnvironment;
+  let port: AwsPort;
+  let specFile: string;
+  let endpoint: string;
+
+  const fastPort = (region: string) => createAwsPort({ region, maxAttempts: 2, retryBaseDelayMs: 5 });
+  const pass = (trigger: Trigger = { kind: 'manual' }) => reconcileOnce(port, env, { trigger, minBackoffMs: 5 });
+  const setMode = (v: string) => port.putModeParameter(env.spec.modeParameter, v);
+
+  /** Runs drctl in-process against the emulator; returns exit code and output. */
+  async function drctl(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+    const out: string[] = [];
+    const err: string[] = [];
+    const io: Io = {
+      out: (s) => out.push(s),
+      err: (s) => err.push(s),
+      tty: false,
+      env: { ...process.env },
+      port: fastPort,
+      sleep: async () => undefined,
+    };
+    const code = await main(args, io);
+    return { code, out: out.join('\n'), err: err.join('\n') };
+  }
+
+  before(async function () {
+    const emulator = await getEmulator();
+    endpoint = emulator.endpoint;
+    proxy = await startProxy(emulator.endpoint);
+  });
+  after(async () => {
+    process.env.AWS_ENDPOINT_URL = endpoint;
+    await proxy?.close();
+  });
+  beforeEach(async () => {
+    const emulator = await getEmulator();
+    await emulator.reset();
+    process.env.AWS_ENDPOINT_URL = proxy.endpoint;
+    seeded = await seedPilotLight();
+    env = seeded.spec;
+    port = fastPort(env.spec.region);
+    specFile = join(mkdtempSync(join(tmpdir(), 'drctl-')), 'dr.json');
+    writeFileSync(specFile, JSON.stringify(env));
+    proxy.clear();
+    proxy.faults.length = 0;
+  });
+
+  it('pilot-light → active → pilot-light converges; a pass after convergence makes zero writes', async () => {
+    const first = await pass();
+    expect(first.outcome, JSON.stringify(first.status?.resources.filter((r) => !r.ready))).to.equal('Converged');
+    expect(proxy.resourceWrites(), 'the seeded environment is already in pilot light').to.deep.equal([]);
+
+    await setMode('active');
+    const up = await pass({ kind: 'parameter-change' });
+    expect(up.outcome, JSON.stringify(up.status?.resources.filter((r) => !r.ready), null, 1)).to.equal('Converged');
+    const replica = await port.describeReplica('app-replica');
+    expect(replica).to.include({ isReplica: false, status: 'available' });
+    const asgs = await port.describeAsgs(['dr-jenkins', 'dr-monitoring']);
+    for (const a of asgs) {
+      expect(a).to.include({ minSize: 1, maxSize: 3, desiredCapacity: 1 });
+      expect(a.mixedInstancesPolicy?.instancesDistribution.onDemandPercentageAboveBaseCapacity).to.equal(100);
+      // The launch template survived the update (moto drops it on partial updates; we always send it whole).
+      expect(a.mixedInstancesPolicy?.launchTemplate.launchTemplateSpecification.launchTemplateName).to.be.a('string');
+    }
+    const services = await port.describeServices('dr', env.spec.ecsServices.map((s) => s.name));
+    for (const s of services) {
+      const want = env.spec.ecsServices.find((x) => x.name === s.name)!.active;
+      expect(s.desiredCount, s.name).to.equal(want.desiredCount);
+      expect(s.capacityProviderStrategy.map((c) => c.capacityProvider), s.name).to.deep.equal(['FARGATE']);
+    }
+    const jenkins = await port.describeTargetGroup(seeded.targetGroupArns.jenkins);
+    expect(jenkins.targets.map((t) => t.id)).to.deep.equal(asgs[0].instances.map((i) => i.instanceId));
+    expect(up.status?.timings.convergenceSeconds).to.be.a('number');
+
+    proxy.clear();
+    const again = await pass();
+    expect(again.outcome).to.equal('Converged');
+    expect(proxy.resourceWrites()).to.deep.equal([]);
+
+    await setMode('pilot-light');
+    const down = await pass({ kind: 'parameter-change' });
+    expect(down.outcome).to.equal('Converged');
+    expect((await port.describeAsgs(['dr-jenkins']))[0]).to.include({ desiredCapacity: 0 });
+    expect((await port.describeTargetGroup(seeded.targetGroupArns.jenkins)).targets).to.deep.equal([]);
+    expect(down.status?.conditions.find((c) => c.type === 'FailbackRequired')?.status).to.equal('True');
+  });
+
+  it('promotes exactly once across repeated passes, and never touches RDS in pilot light afterwards', async () => {
+    await setMode('active');
+    for (let i = 0; i < 3; i++) await pass();
+    expect(proxy.calls.filter((c) => c.action === 'PromoteReadReplica')).to.have.length(1);
+    await setMode('pilot-light');
+    proxy.clear();
+    await pass();
+    await pass();
+    const rdsWrites = proxy.writes().filter((c) => /DBInstance|ReadReplica/.test(c.action));
+    expect(rdsWrites).to.deep.equal([]);
+  });
+
+  it('a resource that keeps failing does not stop the others and shows as Degraded', async () => {
+    proxy.faults.push({
+      match: (c) => c.action === 'UpdateService' && c.body.includes('"service":"frontend"'),
+      status: 400,
+      code: 'AccessDeniedException',
+      message: 'User is not authorized to perform: ecs:UpdateService on service frontend',
+    });
+    await setMode('active');
+    const r = await pass();
+    expect(r.outcome).to.equal('Degraded');
+    expect(r.exitCode).to.equal(1);
+    const fe = r.status!.resources.find((x) => x.resource === 'ecs/dr/frontend')!;
+    expect(fe.inSync).to.equal(false);
+    expect(fe.lastError).to.contain('not authorized');
+    const others = r.status!.resources.filter((x) => x.resource !== 'ecs/dr/frontend' && x.resource !== 'tg/dr-frontend');
+    expect(others.filter((x) => !x.ready).map((x) => x.resource)).to.deep.equal([]);
+    expect(r.status!.conditions.find((c) => c.type === 'Degraded')).to.include({ status: 'True', reason: 'ActionsFailed' });
+    // The next pass tries again and still records it.
+    const r2 = await pass();
+    expect(r2.outcome).to.equal('Degraded');
+  });
+
+  it('throttling is retried with backoff and the pass still converges', async () => {
+    proxy.faults.push({ match: (c) => c.action === 'UpdateAutoScalingGroup', status: 400, code: 'Throttling', message: 'Rate exceeded', times: 3 });
+    await setMode('active');
+    const r = await pass();
+    expect(r.outcome).to.equal('Converged');
+    expect(proxy.calls.filter((c) => c.action === 'UpdateAutoScalingGroup').length).to.equal(5);
+  });
+
+  for (const bad of ['actve', 'Active ', '', '{"mode":"active"}']) {
+    it(`drctl reconcile with mode ${JSON.stringify(bad)} exits 2 and changes nothing`, async () => {
+      // SSM refuses an empty value, so the emptiest value a parameter can hold, a single space, stands for ""
+      // here; an exact "" is covered by the fake-port tests.
+      await setMode(bad === '' ? ' ' : bad);
+      proxy.clear();
+      const r = await drctl('reconcile', '--spec', specFile);
+      expect(r.code).to.equal(2);
+      expect(proxy.resourceWrites()).to.deep.equal([]);
+      expect(proxy.calls.filter((c) => c.action === 'PutParameter')).to.deep.equal([]);
+      const status = await port.readState<DrStatus>(env.spec.stateTable, 'status');
+      expect(status?.conditions.find((c) => c.type === 'Degraded')).to.include({ status: 'True', reason: 'InvalidSpec' });
+      expect(r.out).to.contain('InvalidSpec');
+    });
+  }
+
+  describe('drctl verbs', () => {
+    it('plan lists the failover actions and writes nothing at all', async () => {
+      const r = await drctl('plan', '--spec', specFile, '--mode', 'active');
+      expect(r.code).to.equal(3);
+      expect(r.out).to.contain('Promoting RDS read replica app-replica to standalone instance');
+      expect(r.out).to.contain('Scaling ASG dr-jenkins to min=1, max=3, desired=1, on-demand=100%');
+      expect(proxy.writes(), JSON.stringify(proxy.writes().map((c) => c.action))).to.deep.equal([]);
+      const json = await drctl('plan', '--spec', specFile, '--json');
+      expect(json.code).to.equal(0);
+      expect(JSON.parse(json.out)).to.deep.include({ mode: 'pilot-light', actions: [] });
+    });
+
+    it('set-mode refuses anything but pilot-light or active, with exit 2 and no write', async () => {
+      const r = await drctl('set-mode', 'Active', '--reason', 'x', '--spec', specFile);
+      expect(r.code).to.equal(2);
+      expect(r.err).to.contain('mode argument: must be "pilot-light" or "active", got: "Active"');
+      expect(proxy.writes()).to.deep.equal([]);
+    });
+
+    it('set-mode, watch --reconcile, status: converge to active and report who set it', async () => {
+      const set = await drctl('set-mode', 'active', '--reason', 'region outage drill-free test', '--spec', specFile);
+      expect(set.code).to.equal(3);
+      expect(set.out).to.match(/Mode set to active \(parameter \/dr\/mode version 2\)/);
+      const w = await drctl('watch', '--reconcile', '--spec', specFile, '--timeout', '30', '--interval', '1');
+      expect(w.code, w.out + w.err).to.equal(0);
+      expect(w.out).to.match(/resources ready/);
+      expect(w.out).to.match(/Ready after \d+s\./);
+      const s = await drctl('status', '--spec', specFile);
+      expect(s.code).to.equal(0);
+      expect(s.out).to.contain('Set by operator');
+      expect(s.out).to.contain('region outage drill-free test');
+      const j = JSON.parse((await drctl('status', '--spec', specFile, '--json')).out) as DrStatus;
+      expect(j.mode).to.equal('active');
+      expect(j.modeRequest).to.include({ source: 'operator' });
+    });
+
+    it('drill start → drill status shows it running; no promotion', async () => {
+      const r = await drctl('drill', 'start', '--duration', '5', '--spec', specFile);
+      expect(r.code, r.out + r.err).to.equal(0);
+      expect(proxy.calls.filter((c) => c.action === 'PromoteReadReplica')).to.deep.equal([]);
+      const d = await drctl('drill', 'status', '--spec', specFile, '--json');
+      const parsed = JSON.parse(d.out) as { drill: { durationMinutes: number; replicaCheck: { ok: boolean } } };
+      expect(parsed.drill.durationMinutes).to.equal(5);
+      expect(parsed.drill.replicaCheck.ok).to.equal(true);
+      const again = await drctl('drill', 'start', '--spec', specFile);
+      expect(again.code).to.equal(1);
+      expect(again.out).to.contain('drill not started: DR is already active');
+    });
+
+    it('reconcile --json prints the outcome and status; a bad --spec exits 2 naming the file', async () => {
+      const r = await drctl('reconcile', '--spec', specFile, '--json');
+      expect(r.code).to.equal(0);
+      expect(JSON.parse(r.out)).to.include({ outcome: 'Converged', exitCode: 0 });
+      const bad = await drctl('status', '--spec', '/nonexistent/dr.json');
+      expect(bad.code).to.equal(2);
+      expect(bad.err).to.contain('--spec: cannot read "/nonexistent/dr.json" (ENOENT)');
+    });
+  });
+});

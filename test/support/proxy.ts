@@ -1,0 +1,125 @@
+/**
+ * A recording, fault-injecting HTTP proxy in front of the emulator, on 127.0.0.1.
+ *
+ * It sees every AWS API call the real SDK clients make, so tests can count write calls at the wire (not at
+ * our own port), and it can answer chosen calls with an AWS-shaped error to simulate what moto cannot do
+ * (a resource that keeps failing, throttling).
+ */
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** One request seen by the proxy. */
+export interface SeenCall {
+  /** The API action, e.g. `UpdateAutoScalingGroup`, `ECS.UpdateService` → `UpdateService`. */
+  readonly action: string;
+  /** The raw body (form-encoded or JSON), for predicates. */
+  readonly body: string;
+}
+
+/** A fault: when `match` says yes, answer with this status and AWS error code instead of forwarding. */
+export interface Fault {
+  readonly match: (call: SeenCall) => boolean;
+  readonly status: number;
+  readonly code: string;
+  readonly message: string;
+  /** How many times to fire; unlimited when absent. */
+  times?: number;
+}
+
+/** Actions that change resources in the DR region (not mode, lease, status or notifications). */
+export const RESOURCE_WRITE_ACTIONS = new Set([
+  'PromoteReadReplica',
+  'UpdateAutoScalingGroup',
+  'UpdateService',
+  'RegisterTargets',
+  'DeregisterTargets',
+]);
+
+/** Actions that only read. Everything else is a write of some kind. */
+const READ_PREFIXES = ['Describe', 'List', 'Get', 'Query', 'Scan', 'BatchGet'];
+
+/** Whether an action reads only. */
+export function isReadAction(action: string): boolean {
+  return READ_PREFIXES.some((p) => action.startsWith(p));
+}
+
+/** A running proxy. */
+export interface Proxy {
+  readonly endpoint: string;
+  readonly calls: SeenCall[];
+  readonly faults: Fault[];
+  /** Calls whose action is in RESOURCE_WRITE_ACTIONS. */
+  resourceWrites(): SeenCall[];
+  /** Every call that is not a read. */
+  writes(): SeenCall[];
+  clear(): void;
+  close(): Promise<void>;
+}
+
+function actionOf(req: http.IncomingMessage, body: string): string {
+  const target = req.headers['x-amz-target'];
+  if (typeof target === 'string') return target.split('.').pop() ?? target;
+  const m = /(?:^|&)Action=([^&]+)/.exec(body);
+  if (m) return decodeURIComponent(m[1]);
+  const smithy = /\/operation\/([A-Za-z]+)/.exec(req.url ?? '');
+  if (smithy) return smithy[1];
+  return `${req.method} ${(req.url ?? '').split('?')[0]}`;
+}
+
+/** Starts a proxy forwarding to `target` (the emulator's endpoint). */
+export async function startProxy(target: string): Promise<Proxy> {
+  const upstream = new URL(target);
+  const calls: SeenCall[] = [];
+  const faults: Fault[] = [];
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const raw = Buffer.concat(chunks);
+      const body = raw.toString('utf8');
+      const call = { action: actionOf(req, body), body };
+      calls.push(call);
+      const fault = faults.find((f) => (f.times === undefined || f.times > 0) && f.match(call));
+      if (fault) {
+        if (fault.times !== undefined) fault.times--;
+        const json = typeof req.headers['x-amz-target'] === 'string';
+        res.writeHead(fault.status, { 'content-type': json ? 'application/x-amz-json-1.1' : 'text/xml', 'x-amzn-errortype': fault.code });
+        res.end(
+          json
+            ? JSON.stringify({ __type: fault.code, message: fault.message })
+            : `<ErrorResponse><Error><Type>Sender</Type><Code>${fault.code}</Code><Message>${fault.message}</Message></Error><RequestId>proxy</RequestId></ErrorResponse>`,
+        );
+        return;
+      }
+      const fwd = http.request(
+        { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: { ...req.headers, host: upstream.host } },
+        (up) => {
+          res.writeHead(up.statusCode ?? 502, up.headers);
+          up.pipe(res);
+        },
+      );
+      fwd.on('error', (err) => {
+        res.writeHead(502);
+        res.end(String(err));
+      });
+      fwd.end(raw);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    calls,
+    faults,
+    resourceWrites: () => calls.filter((c) => RESOURCE_WRITE_ACTIONS.has(c.action)),
+    writes: () => calls.filter((c) => !isReadAction(c.action)),
+    clear: () => {
+      calls.length = 0;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
