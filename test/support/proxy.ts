@@ -16,14 +16,24 @@ export interface SeenCall {
   readonly body: string;
 }
 
-/** A fault: when `match` says yes, answer with this status and AWS error code instead of forwarding. */
+/**
+ * A fault: when `match` says yes, answer instead of forwarding — with an AWS error (`code`, `message`), or
+ * with a canned `body` (for states moto cannot produce, e.g. an unhealthy Route 53 health check).
+ */
 export interface Fault {
   readonly match: (call: SeenCall) => boolean;
   readonly status: number;
-  readonly code: string;
-  readonly message: string;
+  readonly code?: string;
+  readonly message?: string;
+  /** A canned response body (sent as text/xml) instead of an error. */
+  readonly body?: string;
   /** How many times to fire; unlimited when absent. */
   times?: number;
+}
+
+/** The form field `name` of a query-protocol body (e.g. SNS Publish's Subject). */
+export function formField(body: string, name: string): string | undefined {
+  return new URLSearchParams(body).get(name) ?? undefined;
 }
 
 /** Actions that change resources in the DR region (not mode, lease, status or notifications). */
@@ -82,8 +92,13 @@ export async function startProxy(target: string): Promise<Proxy> {
       const fault = faults.find((f) => (f.times === undefined || f.times > 0) && f.match(call));
       if (fault) {
         if (fault.times !== undefined) fault.times--;
+        if (fault.body !== undefined) {
+          res.writeHead(fault.status, { 'content-type': 'text/xml' });
+          res.end(fault.body);
+          return;
+        }
         const json = typeof req.headers['x-amz-target'] === 'string';
-        res.writeHead(fault.status, { 'content-type': json ? 'application/x-amz-json-1.1' : 'text/xml', 'x-amzn-errortype': fault.code });
+        res.writeHead(fault.status, { 'content-type': json ? 'application/x-amz-json-1.1' : 'text/xml', 'x-amzn-errortype': fault.code ?? 'InternalFailure' });
         res.end(
           json
             ? JSON.stringify({ __type: fault.code, message: fault.message })

@@ -1,0 +1,167 @@
+/**
+ * Safety rules S1–S5 on the emulator, through the real Lambda handler where a trigger is an event.
+ *
+ * moto evaluates no alarms from metrics, so alarms are moved with SetAlarmState (as the demo does). moto's
+ * Route 53 health checks are always healthy, so the unhealthy readings of the backstop test come from the
+ * recording proxy answering GetHealthCheckStatus with a canned failure report — said here, as FACTS.md asks.
+ * Drill expiry moves the pass's clock instead of waiting an hour.
+ */
+import { expect } from 'chai';
+import { CloudWatchClient, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
+import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { createAwsPort } from '../../reconciler/aws';
+import { handler } from '../../reconciler/handler';
+import type { AwsPort } from '../../reconciler/port';
+import { reconcileOnce, type Trigger } from '../../reconciler/reconcile';
+import type { DrEnvironment } from '../../reconciler/spec';
+import { STATUS_KEY, type DrStatus } from '../../reconciler/status';
+import { getEmulator } from '../support/emulator';
+import { formField, startProxy, type Proxy } from '../support/proxy';
+import { SEED, seedPilotLight } from '../support/seed';
+
+const SPEC_PARAMETER = '/dr/spec';
+
+/** What Route 53 says when the primary fails its checks (moto cannot say it). */
+function unhealthyReport(): string {
+  const obs = ['us-east-1', 'us-west-1', 'eu-west-1']
+    .map(
+      (r) =>
+        `<HealthCheckObservation><Region>${r}</Region><IPAddress>192.0.2.1</IPAddress><StatusReport><Status>Failure: HTTP Status Code 503, Service Unavailable</Status><CheckedTime>2026-11-21T03:00:00Z</CheckedTime></StatusReport></HealthCheckObservation>`,
+    )
+    .join('');
+  return `<?xml version="1.0" encoding="UTF-8"?><GetHealthCheckStatusResponse xmlns="https://route53.amazonaws.com/doc/2013-04-01/"><HealthCheckObservations>${obs}</HealthCheckObservations></GetHealthCheckStatusResponse>`;
+}
+
+describe('safety rules on the emulator', function () {
+  this.timeout(120_000);
+  let proxy: Proxy;
+  let endpoint: string;
+  let env: DrEnvironment;
+  let port: AwsPort;
+
+  const snsAlarm = () => ({ Records: [{ EventSource: 'aws:sns', Sns: { Message: JSON.stringify({ AlarmName: SEED.alarmName, NewStateValue: 'ALARM' }) } }] });
+  const setAlarm = (state: 'OK' | 'ALARM') =>
+    new CloudWatchClient({ region: SEED.primaryRegion }).send(new SetAlarmStateCommand({ AlarmName: SEED.alarmName, StateValue: state, StateReason: `test: ${state}` }));
+  const mode = async () => (await port.getModeParameter(env.spec.modeParameter))?.value;
+  const status = async () => (await port.readState<DrStatus>(env.spec.stateTable, STATUS_KEY))!;
+  const promotions = () => proxy.calls.filter((c) => c.action === 'PromoteReadReplica').length;
+  const subjects = () => proxy.calls.filter((c) => c.action === 'Publish').map((c) => formField(c.body, 'Subject'));
+  const pass = (trigger: Trigger, now?: () => Date) => reconcileOnce(port, env, { trigger, now, minBackoffMs: 5 });
+
+  before(async () => {
+    const emulator = await getEmulator();
+    endpoint = emulator.endpoint;
+    proxy = await startProxy(endpoint);
+  });
+  after(async () => {
+    process.env.AWS_ENDPOINT_URL = endpoint;
+    await proxy?.close();
+  });
+  beforeEach(async () => {
+    await (await getEmulator()).reset();
+    process.env.AWS_ENDPOINT_URL = proxy.endpoint;
+    env = (await seedPilotLight()).spec;
+    port = createAwsPort({ region: env.spec.region, maxAttempts: 2, retryBaseDelayMs: 5 });
+    await new SSMClient({ region: env.spec.region }).send(new PutParameterCommand({ Name: SPEC_PARAMETER, Value: JSON.stringify(env), Type: 'String', Overwrite: true }));
+    process.env.DR_SPEC_PARAMETER = SPEC_PARAMETER;
+    process.env.AWS_REGION = env.spec.region;
+    await setAlarm('OK');
+    await pass({ kind: 'manual' });
+    proxy.clear();
+    proxy.faults.length = 0;
+  });
+
+  it('S5: alarm ALARM → the handler fails over once, with promotion; alarm OK afterwards → still active', async () => {
+    await setAlarm('ALARM');
+    const r = await handler(snsAlarm());
+    expect(r.outcome).to.equal('Converged');
+    expect(await mode()).to.equal('active');
+    expect(promotions()).to.equal(1);
+    expect((await status()).modeRequest).to.include({ source: 'alarm' });
+    expect(subjects()).to.include.members(['[pilot-light] DR failover started', '[pilot-light] DR converged to active']);
+    // The same alarm notifies again (SNS may redeliver): no second failover, no second promotion.
+    await handler(snsAlarm());
+    expect(proxy.calls.filter((c) => c.action === 'PutParameter')).to.have.length(1);
+    expect(promotions()).to.equal(1);
+    // Recovery: nothing fails back by itself.
+    await setAlarm('OK');
+    const later = await handler({ source: 'aws.events', 'detail-type': 'Scheduled Event' } as never);
+    expect(later.notes.join(' ')).to.contain('failback is a deliberate operator step');
+    expect(await mode()).to.equal('active');
+    expect((await port.describeAsgs(['dr-jenkins']))[0].desiredCapacity).to.equal(1);
+  });
+
+  it('S5: an alarm event whose alarm is already OK does nothing', async () => {
+    const r = await handler(snsAlarm());
+    expect(r.notes).to.deep.equal([`alarm ${SEED.alarmName} is OK now: not failing over`]);
+    expect(await mode()).to.equal('pilot-light');
+    expect(proxy.resourceWrites()).to.deep.equal([]);
+  });
+
+  it('backstop: N consecutive unhealthy readings fail over, N−1 do nothing (unhealthy status from the proxy)', async () => {
+    const n = env.spec.failover.unhealthyReadings;
+    proxy.faults.push({ match: (c) => /\/healthcheck\/[^/]+\/status$/.test(c.action), status: 200, body: unhealthyReport() });
+    for (let i = 1; i < n; i++) await handler({ source: 'aws.events', 'detail-type': 'Scheduled Event' } as never);
+    expect(await mode()).to.equal('pilot-light');
+    expect(proxy.resourceWrites()).to.deep.equal([]);
+    expect((await status()).failover?.consecutiveUnhealthy).to.equal(n - 1);
+    await handler({ source: 'aws.events', 'detail-type': 'Scheduled Event' } as never);
+    expect(await mode()).to.equal('active');
+    expect((await status()).modeRequest).to.include({ source: 'health-check' });
+    expect(promotions()).to.equal(1);
+  });
+
+  it('S3/S4: drill start (the monthly rule input) → active without promotion → expiry → back to pilot-light, Passed', async () => {
+    const r = await handler({ source: 'pilot-light.drill', action: 'start-drill', durationMinutes: 60 } as never);
+    expect(r.outcome).to.equal('Converged');
+    expect(await mode()).to.equal('active');
+    const running = await status();
+    expect(running.drill).to.include({ durationMinutes: 60, startedBy: 'schedule' });
+    expect(running.drill?.replicaCheck?.ok).to.equal(true);
+    expect((await port.describeAsgs(['dr-jenkins']))[0].desiredCapacity).to.equal(1);
+    const expiry = Date.parse(running.drill!.expiresAt) + 1000;
+    await pass({ kind: 'resync' }, () => new Date(expiry));
+    expect(await mode()).to.equal('pilot-light');
+    const after = await status();
+    expect(after.drill).to.equal(undefined);
+    expect(after.drillHistory[0]).to.include({ outcome: 'Passed' });
+    expect((await port.describeAsgs(['dr-jenkins']))[0].desiredCapacity).to.equal(0);
+    expect((await port.describeReplica(SEED.replicaIdentifier)).isReplica).to.equal(true);
+    expect(promotions()).to.equal(0);
+    expect(subjects()).to.include.members(['[pilot-light] DR drill started', '[pilot-light] DR drill passed']);
+  });
+
+  it('S4: a drill superseded by an operator write stays active at expiry', async () => {
+    await handler({ source: 'pilot-light.drill', action: 'start-drill', durationMinutes: 60 } as never);
+    const expiry = Date.parse((await status()).drill!.expiresAt) + 1000;
+    await port.putModeParameter(env.spec.modeParameter, 'active');
+    await handler({ source: 'aws.ssm', 'detail-type': 'Parameter Store Change' } as never);
+    await pass({ kind: 'resync' }, () => new Date(expiry));
+    expect(await mode()).to.equal('active');
+    expect((await status()).drillHistory[0]).to.include({ outcome: 'Superseded' });
+  });
+
+  it('S4: a drill superseded by a real alarm stays active and becomes a real failover', async () => {
+    await handler({ source: 'pilot-light.drill', action: 'start-drill', durationMinutes: 60 } as never);
+    const expiry = Date.parse((await status()).drill!.expiresAt) + 1000;
+    await setAlarm('ALARM');
+    await handler(snsAlarm());
+    await pass({ kind: 'resync' }, () => new Date(expiry));
+    expect(await mode()).to.equal('active');
+    expect((await status()).drillHistory[0]).to.include({ outcome: 'Superseded' });
+    expect(promotions()).to.equal(1);
+  });
+
+  it('S2: pilot-light after a real promotion scales down and never calls RDS to write', async () => {
+    await port.putModeParameter(env.spec.modeParameter, 'active');
+    await pass({ kind: 'parameter-change' });
+    await port.putModeParameter(env.spec.modeParameter, 'pilot-light');
+    proxy.clear();
+    const r = await pass({ kind: 'parameter-change' });
+    expect(r.outcome).to.equal('Converged');
+    const rdsWrites = proxy.calls.filter((c) => /^(Promote|Create|Delete|Modify|Reboot)DB|ReadReplica/.test(c.action));
+    expect(rdsWrites).to.deep.equal([]);
+    expect(r.status?.conditions.find((c) => c.type === 'FailbackRequired')).to.include({ status: 'True' });
+    expect((await port.describeAsgs(['dr-jenkins']))[0].desiredCapacity).to.equal(0);
+  });
+});
