@@ -11,6 +11,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { createAwsPort } from './aws';
 import { InvalidSpecError } from './errors';
+import type { AwsPort } from './port';
 import { reconcileOnce, type PassResult, type Trigger } from './reconcile';
 import { parseSpec } from './spec';
 
@@ -18,6 +19,14 @@ import { parseSpec } from './spec';
 export const logger = new Logger({ serviceName: 'dr-dr-failover' });
 /** CloudWatch embedded-metric-format metrics, namespace PilotLight. */
 export const metrics = new Metrics({ namespace: 'PilotLight', serviceName: 'dr-dr-failover' });
+
+/** Ports by region, kept across invocations of a warm container: clients and their retry quota are reused. */
+const ports = new Map<string, AwsPort>();
+function portFor(region: string): AwsPort {
+  let port = ports.get(region);
+  if (!port) ports.set(region, (port = createAwsPort({ region })));
+  return port;
+}
 
 /** The pass's Log on top of the Powertools logger. */
 const passLog = {
@@ -64,7 +73,7 @@ export async function handler(event: IncomingEvent): Promise<{ outcome: PassResu
   const specParameter = process.env.DR_SPEC_PARAMETER;
   if (!specParameter) throw new InvalidSpecError(['environment variable DR_SPEC_PARAMETER: required, got: nothing']);
   const region = process.env.AWS_REGION ?? 'us-east-1';
-  const text = await createAwsPort({ region }).getParameterValue(specParameter);
+  const text = await portFor(region).getParameterValue(specParameter);
   if (text === undefined) throw new InvalidSpecError([`spec parameter ${specParameter}: not found`]);
   let env;
   try {
@@ -76,7 +85,7 @@ export async function handler(event: IncomingEvent): Promise<{ outcome: PassResu
     throw err;
   }
   metrics.addDimension('Environment', env.metadata.name);
-  const port = createAwsPort({ region: env.spec.region });
+  const port = portFor(env.spec.region);
   try {
     const result = await reconcileOnce(port, env, {
       trigger,

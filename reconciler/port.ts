@@ -191,8 +191,8 @@ export interface AwsPort {
   // --- triggers and notifications ---
   /** State of a CloudWatch alarm in `region`; `undefined` when the alarm does not exist. */
   getAlarmState(region: string, alarmName: string): Promise<{ state: AlarmState; reason?: string } | undefined>;
-  /** Route 53 health check: true when most checkers report healthy. */
-  getHealthCheckHealthy(healthCheckId: string): Promise<boolean>;
+  /** Route 53 health check: true when more than 18% of checkers report healthy (Route 53's rule); undefined with no readings yet. */
+  getHealthCheckHealthy(healthCheckId: string): Promise<boolean | undefined>;
   /** Publishes a notification; `message` is the body, `attributes` are SNS message attributes. */
   publish(topicArn: string, subject: string, message: string): Promise<void>;
 }

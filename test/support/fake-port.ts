@@ -202,7 +202,7 @@ export class FakePort implements AwsPort {
     this.record('getAlarmState', [region, alarmName]);
     return this.world.alarms.get(alarmName);
   }
-  async getHealthCheckHealthy(id: string): Promise<boolean> {
+  async getHealthCheckHealthy(id: string): Promise<boolean | undefined> {
     this.record('getHealthCheckHealthy', [id]);
     return this.world.healthChecks.get(id) ?? true;
   }

@@ -1,0 +1,447 @@
+#!/usr/bin/env python3
+"""Start moto 5.2.1's server with the fixes the pilot-light tests depend on.
+
+moto is the project's AWS emulator. Where it differs from AWS in a way the reconciler can see, it is fixed here,
+before the server starts, so tests assert what AWS does instead of working around moto. Each patch says what
+moto does wrong and what AWS does. The patches are pinned to moto 5.2.1: on another version the launcher
+refuses to start rather than patch code it has not been checked against.
+
+Usage: moto_launcher.py [--host 127.0.0.1] --port PORT
+"""
+
+import argparse
+import copy
+import logging
+import sys
+import time
+from typing import Any, Callable
+
+import moto
+
+PINNED_MOTO_VERSION = "5.2.1"
+
+
+def wraps(original: Callable[..., Any]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """functools.wraps, plus a marker so a double patch is detectable."""
+
+    def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
+        fn.__name__ = original.__name__
+        fn.__doc__ = original.__doc__
+        fn.__wrapped__ = original  # type: ignore[attr-defined]
+        fn.__pilot_light_patch__ = True  # type: ignore[attr-defined]
+        return fn
+
+    return decorate
+
+
+# --------------------------------------------------------------------------------------------------- RDS
+
+
+def patch_rds() -> None:
+    from moto.rds.exceptions import DBInstanceNotFoundError, RDSClientError
+    from moto.rds.models import DBInstance, RDSBackend
+
+    def forget_replica(primary: DBInstance, replica: DBInstance) -> None:
+        # moto stores a same-region replica by identifier and a cross-region one by ARN.
+        for ref in (replica.db_instance_identifier, replica.db_instance_arn):
+            if ref in primary.replicas:
+                primary.replicas.remove(ref)
+
+    # moto: remove_replica only removes by identifier, so deleting a cross-region replica (stored by ARN)
+    # raises ValueError (an HTML 500). AWS: the source simply stops listing the deleted replica.
+    @wraps(DBInstance.remove_replica)
+    def remove_replica(self: DBInstance, replica: DBInstance) -> None:
+        forget_replica(self, replica)
+
+    DBInstance.remove_replica = remove_replica
+
+    # moto: PromoteReadReplica only flips an internal flag. It leaves ReadReplicaSourceDBInstanceIdentifier set,
+    # leaves the replica in the source's ReadReplicaDBInstanceIdentifiers, accepts an instance that is not a
+    # replica, and answers a missing instance with a KeyError (HTML 500).
+    # AWS: the instance becomes standalone (no source identifier), the source stops listing it, a non-replica
+    # or an instance that is not `available` is refused with InvalidDBInstanceState, a missing one with
+    # DBInstanceNotFound.
+    @wraps(RDSBackend.promote_read_replica)
+    def promote_read_replica(self: RDSBackend, db_kwargs: dict[str, Any]) -> DBInstance:
+        database_id = db_kwargs["db_instance_identifier"]
+        database = self.databases.get(database_id)
+        if database is None:
+            raise DBInstanceNotFoundError(database_id)
+        source_id = database.source_db_instance_identifier
+        if not database.is_replica or not source_id:
+            raise RDSClientError("InvalidDBInstanceState", f"DB Instance {database_id} is not a read replica.")
+        if database.status != "available":
+            raise RDSClientError("InvalidDBInstanceState", f"DB Instance {database_id} is not in available state.")
+        try:
+            source = self.find_db_from_id(source_id)
+        except DBInstanceNotFoundError:
+            source = None  # the source is gone already; nothing lists this replica any more
+        if source is not None:
+            forget_replica(source, database)
+        database.is_replica = False
+        database.source_db_instance_identifier = None
+        database.update(**db_kwargs)
+        return database
+
+    RDSBackend.promote_read_replica = promote_read_replica
+
+
+# ------------------------------------------------------------------------------------------- Auto Scaling
+
+
+def patch_autoscaling() -> None:
+    from moto.autoscaling.exceptions import ValidationError
+    from moto.autoscaling.models import FakeAutoScalingGroup
+
+    original_update = FakeAutoScalingGroup.update
+
+    # moto: UpdateAutoScalingGroup without MixedInstancesPolicy overwrites the stored policy with None (the group
+    # silently loses its spot/on-demand split); a policy with only InstancesDistribution raises KeyError (HTML 500)
+    # after min/max were already applied; MinSize > MaxSize and a DesiredCapacity outside [min, max] are accepted.
+    # AWS: parameters that are not given keep their value; a partial MixedInstancesPolicy updates only the parts
+    # given; an inconsistent size is refused with ValidationError before anything changes.
+    @wraps(original_update)
+    def update(self: FakeAutoScalingGroup, **kwargs: Any) -> None:
+        min_size = kwargs.get("min_size")
+        max_size = kwargs.get("max_size")
+        desired = kwargs.get("desired_capacity")
+        new_min = self.min_size if min_size is None else min_size
+        new_max = self.max_size if max_size is None else max_size
+        if new_min > new_max:
+            raise ValidationError(f"Max bound, {new_max}, must be greater than or equal to min bound, {new_min}")
+        if desired is not None and not new_min <= desired <= new_max:
+            raise ValidationError(
+                f"Desired capacity:{desired} must be between the specified min size:{new_min} and max size:{new_max}"
+            )
+
+        stored = copy.deepcopy(self.mixed_instances_policy) if self.mixed_instances_policy else None
+        if stored is not None:
+            # moto stores the spec with both id and name, which its own validation refuses as input.
+            spec = stored.get("LaunchTemplate", {}).get("LaunchTemplateSpecification", {})
+            if spec.get("LaunchTemplateId"):
+                spec.pop("LaunchTemplateName", None)
+        given = kwargs.get("mixed_instances_policy")
+        switching_launch_config = kwargs.get("launch_config_name") or kwargs.get("launch_template")
+        if given is None and stored is not None and not switching_launch_config:
+            kwargs["mixed_instances_policy"] = stored
+        elif given is not None and stored is not None:
+            merged = copy.deepcopy(given)
+            if "LaunchTemplate" not in merged:
+                merged["LaunchTemplate"] = stored["LaunchTemplate"]
+            distribution = dict(stored.get("InstancesDistribution") or {})
+            distribution.update(merged.get("InstancesDistribution") or {})
+            merged["InstancesDistribution"] = distribution
+            kwargs["mixed_instances_policy"] = merged
+        original_update(self, **kwargs)
+
+    FakeAutoScalingGroup.update = update
+
+
+# ------------------------------------------------------------------------------------------------ EC2 / ENI
+
+
+def patch_ec2() -> None:
+    from moto.ec2.models.elastic_network_interfaces import NetworkInterface
+    from moto.ec2.utils import generate_dns_from_ip
+
+    original_init = NetworkInterface.__init__
+
+    # moto: an ENI only gets `private_dns_name` when its VPC has DNS hostnames enabled, but RunTask with awsvpc
+    # reads it unconditionally, so every awsvpc task in such a VPC fails with AttributeError (HTML 500).
+    # AWS: every ENI has a private DNS name (ip-a-b-c-d.<region>.compute.internal).
+    @wraps(original_init)
+    def init(self: NetworkInterface, *args: Any, **kwargs: Any) -> None:
+        original_init(self, *args, **kwargs)
+        if "private_dns_name" not in self.__dict__ and self.private_ip_address:
+            self.private_dns_name = generate_dns_from_ip(self.private_ip_address)
+
+    NetworkInterface.__init__ = init
+
+
+# ---------------------------------------------------------------------------------------------------- ELBv2
+
+
+def patch_elbv2() -> None:
+    from moto.elbv2.models import ELBv2Backend, FakeHealthStatus, FakeTargetGroup
+
+    def draining(group: FakeTargetGroup, target_id: str) -> dict[str, Any] | None:
+        entry = group.deregistered_targets.get(target_id)
+        if entry is not None and entry.get("draining_until", 0) > time.time():
+            return entry
+        return None
+
+    # moto: DeregisterTargets of a target that is not registered fails with InvalidTarget, ignores the port, and
+    # the target vanishes at once. AWS: deregistering an (id, port) pair that is not registered succeeds and
+    # does nothing; a deregistered target stays listed as `draining` (Target.DeregistrationInProgress) for the
+    # group's deregistration_delay.timeout_seconds (default 300) - a reconciler must not deregister it again.
+    @wraps(FakeTargetGroup.deregister)
+    def deregister(self: FakeTargetGroup, targets: list[dict[str, Any]]) -> None:
+        delay = int(self.attributes.get("deregistration_delay.timeout_seconds", 300))
+        for target in targets:
+            registered = self.targets.get(target["Id"])
+            if registered is None or int(registered["Port"]) != int(target.get("Port", self.port)):
+                continue
+            del self.targets[target["Id"]]
+            self.deregistered_targets[target["Id"]] = {**registered, "draining_until": time.time() + delay}
+
+    FakeTargetGroup.deregister = deregister
+
+    original_health_for = FakeTargetGroup.health_for
+
+    @wraps(original_health_for)
+    def health_for(self: FakeTargetGroup, target: dict[str, Any], ec2_backend: Any) -> FakeHealthStatus:
+        if target["Id"] not in self.targets:
+            entry = draining(self, target["Id"])
+            if entry is not None:
+                return FakeHealthStatus(
+                    entry["Id"], entry["Port"], self.health_check_port, "draining",
+                    "Target.DeregistrationInProgress", "Target deregistration is in progress",
+                )
+        return original_health_for(self, target, ec2_backend)
+
+    FakeTargetGroup.health_for = health_for
+
+    original_describe_target_health = ELBv2Backend.describe_target_health
+
+    @wraps(original_describe_target_health)
+    def describe_target_health(self: ELBv2Backend, target_group_arn: str, targets: list[dict[str, Any]]) -> Any:
+        group = self.target_groups.get(target_group_arn)
+        if group is not None and not targets:
+            still_draining = [
+                {"Id": target_id, "Port": entry["Port"]}
+                for target_id in list(group.deregistered_targets)
+                if (entry := draining(group, target_id)) is not None
+            ]
+            targets = list(group.targets.values()) + still_draining
+            if not targets:
+                return []
+        return original_describe_target_health(self, target_group_arn, targets)
+
+    ELBv2Backend.describe_target_health = describe_target_health
+
+
+# ------------------------------------------------------------------------------------------------------ ECS
+
+
+def patch_ecs() -> None:
+    import moto.ecs.models as ecs_models
+    from moto.ecs.exceptions import InvalidParameterException
+    from moto.ecs.models import EC2ContainerServiceBackend, Service, Task
+    from moto.ecs.responses import EC2ContainerServiceResponse
+    from moto.moto_api import state_manager
+
+    # moto: a task moves RUNNING -> DEACTIVATING the first time DescribeTasks sees it ("manual" transition,
+    # times=1), so a running service looks like it is stopping. AWS: a task stays RUNNING until it is stopped.
+    # (Tests can still opt in to transitions through /moto-api/state-manager/set-transition.)
+    state_manager.register_default_transition("ecs::task", {"progression": "manual", "times": sys.maxsize})
+
+    # moto: the ENI of an awsvpc task gets a random 10.x.y.z address outside the task's subnet.
+    # AWS: the address comes from the subnet (ELBv2 ip targets must lie inside the VPC). Returning None makes
+    # the ENI pick an address from its subnet's CIDR.
+    ecs_models.random_private_ip = lambda *args, **kwargs: None  # type: ignore[assignment]
+
+    original_requirements = EC2ContainerServiceBackend._calculate_task_resource_requirements
+
+    # moto: a Fargate task definition with memory set only at task level (the usual Fargate form) makes RunTask
+    # fail with TypeError (None + int, HTML 500). AWS: container-level memory is optional when the task sets it.
+    @wraps(original_requirements)
+    def calculate_task_resource_requirements(task_definition: Any) -> dict[str, Any]:
+        patched = copy.copy(task_definition)
+        patched.container_definitions = [
+            {**c, "memory": 0} if c.get("memory") is None and c.get("Memory") is None
+            and c.get("memoryReservation") is None and c.get("MemoryReservation") is None else c
+            for c in task_definition.container_definitions
+        ]
+        return original_requirements(patched)
+
+    EC2ContainerServiceBackend._calculate_task_resource_requirements = staticmethod(calculate_task_resource_requirements)
+
+    def is_service_task(task: Task, service: Service) -> bool:
+        # What ECS tags a service's tasks with: group "service:<name>", startedBy the deployment id.
+        return task.group == f"service:{service.name}" and str(task.started_by).startswith("ecs-svc/")
+
+    def runs_on_fargate(service: Service) -> bool:
+        strategy = getattr(service, "capacity_provider_strategy", None) or []
+        return service.launch_type == "FARGATE" or any(
+            str(item.get("capacityProvider", "")).startswith("FARGATE") for item in strategy
+        )
+
+    def schedule(backend: EC2ContainerServiceBackend, service: Service, replace_all: bool = False) -> None:
+        """Brings the service's RUNNING tasks to its desired count at once, as the ECS scheduler does over time."""
+        # moto: services never start tasks (ListTasks stays empty, runningCount is just a copy of desiredCount),
+        # so nothing can be registered with a target group. AWS: the service scheduler starts and stops tasks
+        # (group "service:<name>", startedBy the deployment id) until RUNNING matches desiredCount, and a new
+        # deployment (forceNewDeployment, new strategy) replaces the old tasks.
+        # Only Fargate services are scheduled: EC2 placement needs container instances these tests never have.
+        if not runs_on_fargate(service) or not service.task_definition:
+            return
+        cluster = backend._get_cluster(service.cluster_name)
+        tasks = backend.tasks.setdefault(cluster.name, {})
+        running = [t for t in tasks.values() if is_service_task(t, service) and t.desired_status == "RUNNING"]
+        want = service.desired_count if service.status == "ACTIVE" else 0
+        deployment_id = service.deployments[0]["id"] if service.deployments else "ecs-svc/0"
+        stop = running if replace_all else running[want:]
+        for task in stop:
+            backend.stop_task(cluster.name, task.task_arn, f"Scaling activity initiated by (deployment {deployment_id})")
+        keep = len(running) - len(stop)
+        if keep < want:
+            task_definition = backend.describe_task_definition(service.task_definition)
+            requirements = backend._calculate_task_resource_requirements(task_definition)
+            network = service.network_configuration or None
+            for _ in range(want - keep):
+                task = Task(
+                    cluster,
+                    task_definition,
+                    None,
+                    requirements,
+                    backend,
+                    group=f"service:{service.name}",
+                    launch_type="FARGATE",
+                    started_by=deployment_id,
+                    networking_configuration=network,
+                    platform_version=service.platform_version,
+                )
+                tasks[task.task_arn] = task
+        service.running_count = want
+        service.pending_count = 0
+        for deployment in service.deployments[:1]:
+            deployment.update(
+                desiredCount=want,
+                runningCount=want,
+                pendingCount=0,
+                rolloutState="COMPLETED",
+                rolloutStateReason=f"ECS deployment {deployment['id']} completed.",
+            )
+
+    original_create_response = EC2ContainerServiceResponse.create_service
+
+    # moto: CreateService ignores capacityProviderStrategy (the service shows none and launchType EC2) and
+    # accepts it together with launchType. AWS: the strategy is stored and returned, launchType stays unset,
+    # and giving both is refused with InvalidParameterException.
+    @wraps(original_create_response)
+    def create_service_response(self: EC2ContainerServiceResponse) -> Any:
+        strategy = self._get_param("capacityProviderStrategy")
+        if strategy and self._get_param("launchType"):
+            raise InvalidParameterException(
+                "Specifying both a launch type and capacity provider strategy is not supported. Remove one and try again."
+            )
+        result = original_create_response(self)
+        service = self.ecs_backend._get_service(self._get_param("cluster", "default"), self._get_param("serviceName"))
+        if strategy:
+            service.capacity_provider_strategy = strategy
+            service.launch_type = None
+            for deployment in service.deployments:
+                deployment["launchType"] = None
+                deployment["capacityProviderStrategy"] = strategy
+        schedule(self.ecs_backend, service)
+        return result
+
+    EC2ContainerServiceResponse.create_service = create_service_response
+
+    original_update = EC2ContainerServiceBackend.update_service
+
+    # UpdateService already stores a new capacityProviderStrategy in moto; what it lacks is the scheduler, and
+    # a strategy change must not leave a stale launchType behind (AWS shows one or the other).
+    @wraps(original_update)
+    def update_service(self: EC2ContainerServiceBackend, service_properties: dict[str, Any]) -> Service:
+        new_strategy = service_properties.get("capacity_provider_strategy")
+        force = bool(service_properties.get("force_new_deployment"))
+        service = original_update(self, service_properties)
+        if new_strategy:
+            service.launch_type = None
+            for deployment in service.deployments[:1]:
+                deployment["launchType"] = None
+                deployment["capacityProviderStrategy"] = new_strategy
+        schedule(self, service, replace_all=force)
+        return service
+
+    EC2ContainerServiceBackend.update_service = update_service
+
+    original_delete = EC2ContainerServiceBackend.delete_service
+
+    # moto: deleting a service leaves its tasks running. AWS: the service's tasks are stopped.
+    @wraps(original_delete)
+    def delete_service(self: EC2ContainerServiceBackend, cluster_name: str, service_name: str, force: bool) -> Service:
+        service = original_delete(self, cluster_name, service_name, force)
+        for task in list(self.tasks.get(service.cluster_name, {}).values()):
+            if is_service_task(task, service) and task.desired_status == "RUNNING":
+                self.stop_task(service.cluster_name, task.task_arn, "Service deleted")
+        return service
+
+    EC2ContainerServiceBackend.delete_service = delete_service
+
+    original_list_tasks = EC2ContainerServiceBackend.list_tasks
+
+    # moto: ListTasks ignores serviceName and returns every task of the cluster. AWS: only the service's tasks,
+    # and ServiceNotFoundException for a service that does not exist.
+    @wraps(original_list_tasks)
+    def list_tasks(self: EC2ContainerServiceBackend, cluster_str: Any = None, container_instance: Any = None,
+                   family: Any = None, started_by: Any = None, service_name: Any = None,
+                   desiredStatus: Any = None) -> list[Any]:
+        tasks = original_list_tasks(self, cluster_str, container_instance, family, started_by, None, desiredStatus)
+        if not service_name:
+            return tasks
+        service = self._get_service(cluster_str or "default", service_name.split("/")[-1])
+        return [t for t in tasks if is_service_task(t, service)]
+
+    EC2ContainerServiceBackend.list_tasks = list_tasks
+
+    original_describe_services = EC2ContainerServiceBackend.describe_services
+
+    # moto: DescribeServices takes any number of services. AWS: at most 10 a call, more is refused with
+    # InvalidParameterException; enforcing it here is what proves the port batches.
+    @wraps(original_describe_services)
+    def describe_services(self: EC2ContainerServiceBackend, cluster_str: str, service_names_or_arns: list[str]) -> Any:
+        if len(service_names_or_arns) > 10:
+            raise InvalidParameterException(
+                f"services can have at most 10 items, got: {len(service_names_or_arns)}"
+            )
+        return original_describe_services(self, cluster_str, service_names_or_arns)
+
+    EC2ContainerServiceBackend.describe_services = describe_services
+
+    original_describe_tasks = EC2ContainerServiceBackend.describe_tasks
+
+    # moto: DescribeTasks takes any number of tasks. AWS: at most 100 a call.
+    @wraps(original_describe_tasks)
+    def describe_tasks(self: EC2ContainerServiceBackend, cluster_str: str, tasks: list[str]) -> Any:
+        if tasks and len(tasks) > 100:
+            raise InvalidParameterException(f"tasks can have at most 100 items, got: {len(tasks)}")
+        return original_describe_tasks(self, cluster_str, tasks)
+
+    EC2ContainerServiceBackend.describe_tasks = describe_tasks
+
+
+# ----------------------------------------------------------------------------------------------------- main
+
+
+def apply_patches() -> None:
+    if moto.__version__ != PINNED_MOTO_VERSION:
+        sys.exit(
+            f"moto_launcher: patches are written for moto {PINNED_MOTO_VERSION}, found {moto.__version__}; "
+            f"install it with: pip install 'moto[server]=={PINNED_MOTO_VERSION}'"
+        )
+    patch_rds()
+    patch_autoscaling()
+    patch_ec2()
+    patch_elbv2()
+    patch_ecs()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="moto server with pilot-light's fixes")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, required=True)
+    args = parser.parse_args()
+
+    apply_patches()
+    # One line per request on stderr is noise the test runner would have to drain; errors still get through.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+
+    from moto.server import main as server_main
+
+    server_main(["-H", args.host, "-p", str(args.port)])
+
+
+if __name__ == "__main__":
+    main()
