@@ -92,6 +92,11 @@ export async function handler(event: IncomingEvent): Promise<{ outcome: PassResu
       log: passLog,
       metrics: { add: (name, value, unit) => metrics.addMetric(name, unit === 'Seconds' ? MetricUnit.Seconds : MetricUnit.Count, value) },
     });
+    if (result.outcome === 'Locked' && (trigger.kind === 'alarm' || trigger.kind === 'start-drill')) {
+      // Dropping this event would lose its intent (a failover, a drill): fail the invocation so Lambda's
+      // asynchronous retry delivers it again (then the dead-letter queue).
+      throw new Error(`another reconcile pass held the lease for too long; ${trigger.kind} event to be retried`);
+    }
     return { outcome: result.outcome, exitCode: result.exitCode, notes: result.notes };
   } finally {
     metrics.publishStoredMetrics();

@@ -61,6 +61,8 @@ export interface PassOptions {
   readonly metrics?: MetricSink;
   /** How many observe→act rounds one pass may chain. @default 3 */
   readonly maxRounds?: number;
+  /** How long to wait for another pass's lease. @default 20 s for alarm and drill-start triggers, else 0 */
+  readonly leaseWaitMs?: number;
   /** Whole-action retries and first backoff (tests make them small). */
   readonly retries?: number;
   readonly minBackoffMs?: number;
@@ -106,7 +108,7 @@ export async function reconcileOnce(port: AwsPort, env: DrEnvironment, opts: Pas
   const spec = env.spec;
   const started = now();
 
-  if (!(await port.acquireLease({ table: spec.stateTable, holder, now: started, ttlSeconds: spec.leaseSeconds }))) {
+  if (!(await acquireLease(port, spec.stateTable, holder, spec.leaseSeconds, now, leaseWaitMs(opts)))) {
     log.warn('Another reconcile pass holds the lease; this pass makes no changes', { table: spec.stateTable });
     return { outcome: 'Locked', results: [], notes: ['another pass holds the lease: no changes made'], exitCode: exitCodeFor('Locked') };
   }
@@ -114,6 +116,25 @@ export async function reconcileOnce(port: AwsPort, env: DrEnvironment, opts: Pas
     return await passUnderLease(port, env, opts, { now, log, metrics, started });
   } finally {
     await port.releaseLease(spec.stateTable, holder).catch((err) => log.warn('Could not release the lease', { error: errorMessage(err) }));
+  }
+}
+
+/**
+ * How long a pass waits for another pass's lease. Triggers that carry intent (an alarm, a drill start) would
+ * be lost if dropped, so they wait a little: passes are short. Level-triggered ones need not: the next
+ * pass does the same work.
+ */
+function leaseWaitMs(opts: PassOptions): number {
+  if (opts.leaseWaitMs !== undefined) return opts.leaseWaitMs;
+  return opts.trigger.kind === 'alarm' || opts.trigger.kind === 'start-drill' ? 20_000 : 0;
+}
+
+async function acquireLease(port: AwsPort, table: string, holder: string, ttlSeconds: number, now: () => Date, waitMs: number): Promise<boolean> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    if (await port.acquireLease({ table, holder, now: now(), ttlSeconds })) return true;
+    if (Date.now() >= deadline) return false;
+    await new Promise((r) => setTimeout(r, Math.min(500, Math.max(0, deadline - Date.now()))));
   }
 }
 

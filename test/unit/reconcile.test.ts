@@ -141,6 +141,16 @@ describe('reconcile pass (fake port)', () => {
     expect(port.calls.filter((c) => c.method !== 'acquireLease')).to.deep.equal([]);
   });
 
+  it('an alarm pass waits briefly for a busy lease instead of dropping the failover', async () => {
+    const { port, pass, clock } = world();
+    port.world.lease = { holder: 'resync-pass', expiresAt: clock.now().getTime() / 1000 + 60 };
+    port.world.alarms.set('dr-primary-health', { state: 'ALARM' });
+    setTimeout(() => (port.world.lease = undefined), 50);
+    const r = await pass({ kind: 'alarm' }, { leaseWaitMs: 2000 });
+    expect(r.outcome).to.equal('Converged');
+    expect(port.world.params.get(MODE)?.value).to.equal('active');
+  });
+
   it('plan-only reads and never writes', async () => {
     const { port } = world();
     const p = await planOnly(port, env, 'active');
