@@ -16,6 +16,8 @@ export interface ActionResult {
   readonly action: Action;
   readonly ok: boolean;
   readonly error?: string;
+  /** For a failure: whether it was a retryable kind (throttling, timeout) rather than a clear refusal. */
+  readonly retryable?: boolean;
   /** How many times the whole action was tried. */
   readonly attempts: number;
   readonly durationMs: number;
@@ -103,6 +105,6 @@ async function runOne(port: AwsPort, action: Action, opts: ActOptions): Promise<
   } catch (err) {
     const error = errorMessage(err);
     opts.onEvent?.({ phase: 'failed', action, error, attempt: attempts });
-    return { action, ok: false, error, attempts, durationMs: Date.now() - started };
+    return { action, ok: false, error, retryable: isRetryable(err), attempts, durationMs: Date.now() - started };
   }
 }

@@ -51,6 +51,10 @@ export interface AwsPortOptions {
   readonly maxAttempts?: number;
   /** Base of the exponential backoff between attempts, before jitter. @default 100 */
   readonly retryBaseDelayMs?: number;
+  /** TCP connect timeout per call. @default 3000 */
+  readonly connectionTimeoutMs?: number;
+  /** Whole request/response timeout per call. @default 10000 */
+  readonly requestTimeoutMs?: number;
 }
 
 /** Longest wait between two attempts of one call: a pass must end well inside the Lambda timeout. */
@@ -75,6 +79,7 @@ interface RegionClients {
   readonly ssm: () => SSMClient;
   readonly dynamodb: () => DynamoDBClient;
   readonly rds: () => RDSClient;
+  readonly rdsOnce: () => RDSClient;
   readonly cloudwatch: () => CloudWatchClient;
   readonly autoscaling: () => AutoScalingClient;
   readonly ecs: () => ECSClient;
@@ -125,9 +130,12 @@ export function createAwsPort(opts: AwsPortOptions): AwsPort {
     const cached = regions.get(region);
     if (cached) return cached;
     // One strategy per client: the retry quota (token bucket) is per client in the SDK as well.
-    const config = () => ({
+    const config = (attempts = maxAttempts) => ({
       region,
-      retryStrategy: new ConfiguredRetryStrategy(maxAttempts, (attempt: number) => retryDelayMs(attempt, baseDelayMs)),
+      retryStrategy: new ConfiguredRetryStrategy(attempts, (attempt: number) => retryDelayMs(attempt, baseDelayMs)),
+      // Without timeouts a region that stops answering hangs the pass until the Lambda is killed, holding the
+      // lease: bound every call.
+      requestHandler: { connectionTimeout: opts.connectionTimeoutMs ?? 3_000, requestTimeout: opts.requestTimeoutMs ?? 10_000, throwOnRequestTimeout: true },
     });
     const lazy = <C>(make: () => C): (() => C) => {
       let client: C | undefined;
@@ -137,6 +145,9 @@ export function createAwsPort(opts: AwsPortOptions): AwsPort {
       ssm: lazy(() => new SSMClient(config())),
       dynamodb: lazy(() => new DynamoDBClient(config())),
       rds: lazy(() => new RDSClient(config())),
+      // PromoteReadReplica is sent once: a retry after an ambiguous timeout would be refused anyway and would
+      // hide whether the first request started the promotion (rule S1).
+      rdsOnce: lazy(() => new RDSClient(config(1))),
       cloudwatch: lazy(() => new CloudWatchClient(config())),
       autoscaling: lazy(() => new AutoScalingClient(config())),
       ecs: lazy(() => new ECSClient(config())),
@@ -366,6 +377,8 @@ export function createAwsPort(opts: AwsPortOptions): AwsPort {
               dropUndefined({ capacityProvider: c.capacityProvider ?? '', weight: c.weight, base: c.base }),
             ),
             launchType: s.launchType,
+            deployments: (s.deployments ?? []).length,
+            primaryRolloutState: s.deployments?.find((d) => d.status === 'PRIMARY')?.rolloutState,
           });
         }
         const unexpected = (out.failures ?? []).find((f) => f.reason !== 'MISSING');
@@ -437,7 +450,7 @@ export function createAwsPort(opts: AwsPortOptions): AwsPort {
     },
 
     async promoteReplica(identifier: string): Promise<void> {
-      await call('rds PromoteReadReplica', identifier, () => dr().rds().send(new PromoteReadReplicaCommand({ DBInstanceIdentifier: identifier })));
+      await call('rds PromoteReadReplica', identifier, () => dr().rdsOnce().send(new PromoteReadReplicaCommand({ DBInstanceIdentifier: identifier })));
     },
 
     async updateAsg(input): Promise<void> {

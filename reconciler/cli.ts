@@ -242,7 +242,8 @@ Examples:
         let code: number;
         let mode: string;
         if (o.reconcile) {
-          const r = await reconcileOnce(port, env, { trigger: { kind: 'resync' }, log: humanLog(io, !!o.verbose) });
+          // `manual`, not `resync`: a watch loop must not count as health-check readings (S5).
+          const r = await reconcileOnce(port, env, { trigger: { kind: 'manual' }, log: humanLog(io, !!o.verbose) });
           const s = r.status;
           total = s?.resources.length ?? 0;
           ready = s?.resources.filter((x) => x.ready).length ?? 0;

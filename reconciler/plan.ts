@@ -37,6 +37,8 @@ export interface Desired {
   readonly drill?: { readonly id: string; readonly maxReplicaLagSeconds: number };
   /** Latched once a promotion was requested (rule S1): never request it again. */
   readonly promotionRequested: boolean;
+  /** Set when a requested promotion has shown no effect for too long: why, for the operator. */
+  readonly promotionStuck?: string;
 }
 
 /** Promote the read replica to a standalone instance (real failover only). */
@@ -228,9 +230,18 @@ function planDatabase(
 
   if (desired.mode === 'active' && !desired.drill) {
     if (desired.promotionRequested) {
-      // Requested already (S1: at most once); RDS takes minutes and the next pass looks again.
+      // Requested already (S1: at most once); RDS takes minutes and the next pass looks again. If nothing
+      // happens for too long, say so: a person must decide, the reconciler will not ask twice.
       return {
-        assessment: { ...base, desired: 'standalone (promoted)', observed: observedText, inSync: true, ready: false, waitingFor: 'promotion in progress' },
+        assessment: {
+          ...base,
+          desired: 'standalone (promoted)',
+          observed: observedText,
+          inSync: true,
+          ready: false,
+          waitingFor: desired.promotionStuck ? undefined : 'promotion in progress',
+          problem: desired.promotionStuck,
+        },
         failbackRequired: false,
       };
     }
@@ -286,7 +297,11 @@ function planAsg(spec: AsgSpec, mode: Mode, obs: AsgObservation | undefined): { 
   const inService = obs.instances.filter((i) => i.lifecycleState === 'InService' && i.healthStatus === 'Healthy').length;
   const observedText = `min=${obs.minSize} max=${obs.maxSize} desired=${obs.desiredCapacity} on-demand=${observedPct}% in-service=${inService}`;
 
-  const capacityDiffers = obs.minSize !== want.minSize || obs.maxSize !== want.maxSize || obs.desiredCapacity !== want.desiredCapacity;
+  // Active sizes are a floor: an autoscaler may run more, up to maxSize, and the reconciler must not fight
+  // it on the worst day. Pilot-light sizes are exact: that is what saves the money.
+  const observedDesired = obs.desiredCapacity ?? 0;
+  const desiredOk = mode === 'active' ? observedDesired >= want.desiredCapacity && observedDesired <= want.maxSize : observedDesired === want.desiredCapacity;
+  const capacityDiffers = obs.minSize !== want.minSize || obs.maxSize !== want.maxSize || !desiredOk;
   const pctDiffers = observedPct !== want.onDemandPercentage;
   // Without a MixedInstancesPolicy a group is all on-demand and cannot be moved to spot by a capacity update.
   const problem =
@@ -295,7 +310,7 @@ function planAsg(spec: AsgSpec, mode: Mode, obs: AsgObservation | undefined): { 
       : undefined;
   const policyDiffers = pctDiffers && !!obs.mixedInstancesPolicy;
   const inSync = !capacityDiffers && !policyDiffers;
-  const ready = inSync && !problem && inService === want.desiredCapacity;
+  const ready = inSync && !problem && inService === observedDesired;
   const assessment: Assessment = {
     resource,
     kind: 'asg',
@@ -303,7 +318,7 @@ function planAsg(spec: AsgSpec, mode: Mode, obs: AsgObservation | undefined): { 
     observed: observedText,
     inSync: inSync && !problem,
     ready,
-    waitingFor: inSync && !ready && !problem ? `${inService}/${want.desiredCapacity} instances in service` : undefined,
+    waitingFor: inSync && !ready && !problem ? `${inService}/${observedDesired} instances in service` : undefined,
     problem,
   };
   if (inSync) return { assessment };
@@ -319,7 +334,7 @@ function planAsg(spec: AsgSpec, mode: Mode, obs: AsgObservation | undefined): { 
       name: spec.name,
       minSize: want.minSize,
       maxSize: want.maxSize,
-      desiredCapacity: want.desiredCapacity,
+      desiredCapacity: mode === 'active' ? Math.min(want.maxSize, Math.max(want.desiredCapacity, observedDesired)) : want.desiredCapacity,
       mixedInstancesPolicy,
     },
   };
@@ -342,10 +357,15 @@ function planService(
   const observedProvider = providers.length > 0 ? providers.join('+') : (obs.launchType ?? 'none');
   const running = obs.runningCount ?? 0;
   const observedText = `desired=${obs.desiredCount} ${observedProvider} running=${running}`;
+  const observedDesired = obs.desiredCount ?? 0;
   const strategyDiffers = !(providers.length === 1 && providers[0] === want.capacityProvider);
-  const countDiffers = obs.desiredCount !== want.desiredCount;
+  // As for ASGs: active counts are a floor (Application Auto Scaling may add tasks), pilot light is exact.
+  const countDiffers = mode === 'active' ? observedDesired < want.desiredCount : observedDesired !== want.desiredCount;
   const inSync = !strategyDiffers && !countDiffers;
-  const ready = inSync && running === want.desiredCount && (obs.pendingCount ?? 0) === 0;
+  // Running tasks of an old deployment (say, spot tasks being replaced) do not count: wait for the rollout.
+  const rollingOut = (obs.deployments ?? 1) > 1 || obs.primaryRolloutState === 'IN_PROGRESS';
+  const problem = obs.primaryRolloutState === 'FAILED' ? `ecs service ${spec.name}: deployment failed (rolloutState FAILED)` : undefined;
+  const ready = inSync && !problem && !rollingOut && running === observedDesired && (obs.pendingCount ?? 0) === 0;
   const assessment: Assessment = {
     resource,
     kind: 'service',
@@ -353,7 +373,8 @@ function planService(
     observed: observedText,
     inSync,
     ready,
-    waitingFor: inSync && !ready ? `${running}/${want.desiredCount} tasks running` : undefined,
+    waitingFor: inSync && !ready && !problem ? (rollingOut ? `deployment in progress, ${running}/${observedDesired} tasks running` : `${running}/${observedDesired} tasks running`) : undefined,
+    problem,
   };
   if (inSync) return { assessment };
   return {
@@ -363,7 +384,7 @@ function planService(
       resource,
       cluster: spec.cluster,
       service: spec.name,
-      desiredCount: want.desiredCount,
+      desiredCount: mode === 'active' ? Math.max(want.desiredCount, observedDesired) : want.desiredCount,
       capacityProviderStrategy: [{ capacityProvider: want.capacityProvider, weight: 1, base: 0 }],
       forceNewDeployment: strategyDiffers,
     },

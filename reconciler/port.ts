@@ -96,6 +96,10 @@ export interface ServiceObservation {
   readonly pendingCount?: number;
   readonly capacityProviderStrategy: ReadonlyArray<CapacityProviderItem>;
   readonly launchType?: string;
+  /** How many deployments the service has: more than one while old tasks are being replaced. */
+  readonly deployments?: number;
+  /** rolloutState of the PRIMARY deployment: IN_PROGRESS, COMPLETED or FAILED. */
+  readonly primaryRolloutState?: string;
 }
 
 /** A target in a target group. */

@@ -63,6 +63,8 @@ export interface PassOptions {
   readonly maxRounds?: number;
   /** How long to wait for another pass's lease. @default 20 s for alarm and drill-start triggers, else 0 */
   readonly leaseWaitMs?: number;
+  /** Epoch milliseconds after which the pass starts no new round (the Lambda passes its timeout). */
+  readonly deadline?: number;
   /** Whole-action retries and first backoff (tests make them small). */
   readonly retries?: number;
   readonly minBackoffMs?: number;
@@ -96,6 +98,9 @@ export function exitCodeFor(outcome: PassResult['outcome']): number {
   }
 }
 
+/** `modeVersion` of a drill whose mode write has not happened yet. */
+const PENDING_VERSION = 0;
+
 const silentLog: Log = { info: () => undefined, warn: () => undefined, error: () => undefined };
 const noMetrics: MetricSink = { add: () => undefined };
 
@@ -113,7 +118,13 @@ export async function reconcileOnce(port: AwsPort, env: DrEnvironment, opts: Pas
     return { outcome: 'Locked', results: [], notes: ['another pass holds the lease: no changes made'], exitCode: exitCodeFor('Locked') };
   }
   try {
-    return await passUnderLease(port, env, opts, { now, log, metrics, started });
+    return await passUnderLease(port, env, opts, { now, log, metrics, started, holder });
+  } catch (err) {
+    // Leave a trace where operators look: a status that still says Ready would be a lie.
+    log.error(`Reconcile pass failed: ${errorMessage(err)}`, { error: errorMessage(err) });
+    metrics.add('PassFailed', 1, 'Count');
+    await recordPassFailure(port, env, err, now()).catch(() => undefined);
+    throw err;
   } finally {
     await port.releaseLease(spec.stateTable, holder).catch((err) => log.warn('Could not release the lease', { error: errorMessage(err) }));
   }
@@ -138,18 +149,43 @@ async function acquireLease(port: AwsPort, table: string, holder: string, ttlSec
   }
 }
 
+async function recordPassFailure(port: AwsPort, env: DrEnvironment, err: unknown, now: Date): Promise<void> {
+  const prev = (await port.readState<DrStatus>(env.spec.stateTable, STATUS_KEY)) ?? initialStatus(env.metadata.name);
+  let c = setCondition(prev.conditions, { type: 'Degraded', status: 'True', reason: 'PassFailed', message: `the last pass failed: ${errorMessage(err)}` }, now);
+  c = setCondition(c, { type: 'Ready', status: 'False', reason: 'PassFailed', message: 'the last pass failed before it could check the resources' }, now);
+  await port.writeState(env.spec.stateTable, STATUS_KEY, { ...prev, conditions: c });
+}
+
+/** A requested promotion that shows no effect after this long needs a person. */
+const PROMOTION_STUCK_MS = 15 * 60_000;
+/** Backstop readings closer together than this count once: "consecutive" means over time, not passes. */
+const MIN_READING_INTERVAL_MS = 50_000;
+/** A drill start that left its mode write this close to its record is taken as the drill's own write. */
+const CLOCK_SKEW_MS = 5_000;
+
 interface Ctx {
   readonly now: () => Date;
   readonly log: Log;
   readonly metrics: MetricSink;
   readonly started: Date;
+  readonly holder: string;
 }
 
 async function passUnderLease(port: AwsPort, env: DrEnvironment, opts: PassOptions, ctx: Ctx): Promise<PassResult> {
   const { spec } = env;
-  const { log, metrics, started } = ctx;
+  const { log, metrics } = ctx;
   const notes: string[] = [];
+  const note = (n: string, level: 'info' | 'warn' = 'info') => {
+    notes.push(n);
+    log[level](n);
+  };
   const prev = (await port.readState<DrStatus>(spec.stateTable, STATUS_KEY)) ?? initialStatus(env.metadata.name);
+  // What is persisted so far in this pass: facts that must survive a crash are written as they happen.
+  let working: DrStatus = prev;
+  const persist = async (patch: Partial<DrStatus>) => {
+    working = { ...working, ...patch };
+    await port.writeState(spec.stateTable, STATUS_KEY, working);
+  };
   const notifier = makeNotifier(port, env, log);
 
   // --- the desired mode (rule S6: a bad value changes nothing but the status) ---
@@ -174,127 +210,181 @@ async function passUnderLease(port: AwsPort, env: DrEnvironment, opts: PassOptio
   let drill = prev.drill && !prev.drill.outcome ? prev.drill : undefined;
   let drillHistory = [...prev.drillHistory];
   let failover = { ...(prev.failover ?? {}) };
-  const endDrill = (d: DrillRecord, outcome: NonNullable<DrillRecord['outcome']>, reason: string) => {
+  const endDrill = async (d: DrillRecord, outcome: NonNullable<DrillRecord['outcome']>, reason: string) => {
     const ended: DrillRecord = { ...d, outcome, outcomeReason: reason, endedAt: ctx.now().toISOString() };
     drillHistory = [ended, ...drillHistory].slice(0, DRILL_HISTORY);
     drill = undefined;
+    await persist({ drill: undefined, drillHistory });
     log.info(`Drill ${d.id} ended: ${outcome} (${reason})`, { drill: ended });
     metrics.add('DrillOutcome', outcome === 'Passed' ? 1 : 0, 'Count');
-    return notifier(`DR drill ${outcome.toLowerCase()}`, `DR ${env.metadata.name}: drill ${d.id} ended ${outcome}: ${reason}.`, { event: 'DrillEnded', drill: ended });
+    await notifier(`DR drill ${outcome.toLowerCase()}`, `DR ${env.metadata.name}: drill ${d.id} ended ${outcome}: ${reason}.`, { event: 'DrillEnded', drill: ended });
   };
   const writeMode = async (value: Mode, request: Omit<ModeRequest, 'modeVersion' | 'at' | 'mode'>) => {
     const version = await port.putModeParameter(spec.modeParameter, value);
     const req: ModeRequest = { ...request, mode: value, at: ctx.now().toISOString(), modeVersion: version };
-    await port.writeState(spec.stateTable, MODE_REQUEST_KEY, req);
     param = { value, version, lastModified: ctx.now() };
     mode = value;
     generation = version;
     modeRequest = req;
+    await port.writeState(spec.stateTable, MODE_REQUEST_KEY, req);
     return version;
   };
 
+  // --- a drill start that died half-way (S3: it must never read as a real failover) ---
+  if (drill && drill.modeVersion === PENDING_VERSION) {
+    const ours = mode === 'active' && (modeRequest.source === 'drill' || param!.lastModified.getTime() >= Date.parse(drill.startedAt) - CLOCK_SKEW_MS);
+    if (ours) {
+      drill = { ...drill, modeVersion: generation };
+      await persist({ drill });
+    } else {
+      await endDrill(drill, 'Failed', 'the drill start did not complete: the mode was never set to active');
+    }
+  }
+  if (!drill && mode === 'active' && modeRequest.source === 'drill') {
+    // The drill record was lost but the mode write says it was a drill: keep it a drill, never promote.
+    const startedAt = Date.parse(modeRequest.at);
+    drill = {
+      id: `drill-recovered-${generation}`,
+      startedAt: modeRequest.at,
+      expiresAt: new Date(startedAt + spec.drill.durationMinutes * 60_000).toISOString(),
+      durationMinutes: spec.drill.durationMinutes,
+      modeVersion: generation,
+      startedBy: modeRequest.by ?? 'unknown',
+    };
+    note(`the mode was set by a drill whose record was lost; treating it as drill ${drill.id}`, 'warn');
+    await persist({ drill });
+  }
+
   // --- a drill whose mode write was overwritten is no longer in control (S4) ---
   if (drill && generation !== drill.modeVersion) {
-    await endDrill(drill, 'Superseded', `the mode parameter was changed to ${mode} (version ${generation}) by ${modeRequest?.source ?? 'someone'} during the drill`);
+    await endDrill(drill, 'Superseded', `the mode parameter was changed to ${mode} (version ${generation}) by ${modeRequest.source} during the drill`);
   }
 
   // --- trigger intent ---
   const trigger = opts.trigger;
   if (trigger.kind === 'start-drill') {
     if (mode === 'active') {
-      notes.push(`drill not started: DR is already active (${drill ? `drill ${drill.id} running` : `mode set by ${modeRequest?.source ?? 'unknown'}`})`);
-      log.warn(notes[notes.length - 1]);
+      note(`drill not started: DR is already active (${drill ? `drill ${drill.id} running` : `mode set by ${modeRequest.source}`})`, 'warn');
     } else {
       const durationMinutes = trigger.durationMinutes ?? spec.drill.durationMinutes;
       const t = ctx.now();
-      const version = await writeMode('active', { source: 'drill', reason: `monthly DR drill (${durationMinutes} min)`, by: trigger.startedBy });
       drill = {
         id: `drill-${t.toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}`,
         startedAt: t.toISOString(),
         expiresAt: new Date(t.getTime() + durationMinutes * 60_000).toISOString(),
         durationMinutes,
-        modeVersion: version,
+        modeVersion: PENDING_VERSION,
         startedBy: trigger.startedBy,
       };
+      // The drill is recorded before the mode changes: a pass that dies after the mode write still sees a drill.
+      await persist({ drill });
+      const version = await writeMode('active', { source: 'drill', reason: `DR drill (${durationMinutes} min)`, by: trigger.startedBy });
+      drill = { ...drill, modeVersion: version };
+      await persist({ drill, modeRequest });
       log.info(`Starting DR drill ${drill.id} for ${durationMinutes} minutes`, { drill });
       await notifier('DR drill started', `DR ${env.metadata.name}: drill ${drill.id} started by ${trigger.startedBy}; DR region active until ${drill.expiresAt}. The database will not be promoted.`, { event: 'DrillStarted', drill });
     }
   }
 
-  const alarm = spec.failover.alarmName ? await readAlarm(port, spec.failover.alarmRegion, spec.failover.alarmName, log) : undefined;
-  const automaticFailover = async (source: 'alarm' | 'health-check', reason: string) => {
+  // The alarm is read only when a decision needs it: us-east-1 may be the region that is down.
+  let alarmRead: Promise<{ state: string; reason?: string } | undefined> | undefined;
+  const alarm = () => (alarmRead ??= spec.failover.alarmName ? readAlarm(port, spec.failover.alarmRegion, spec.failover.alarmName, log) : Promise.resolve(undefined));
+  const realFailoverActive = () => mode === 'active' && !drill;
+  const failOver = async (source: 'alarm' | 'health-check', reason: string, ignoreRateLimit = false) => {
     const last = failover.lastAutomaticAt ? Date.parse(failover.lastAutomaticAt) : undefined;
     const t = ctx.now();
-    if (last !== undefined && t.getTime() - last < spec.failover.minIntervalMinutes * 60_000) {
-      notes.push(`automatic failover suppressed: the last one was at ${failover.lastAutomaticAt}, less than ${spec.failover.minIntervalMinutes} minutes ago`);
-      log.warn(notes[notes.length - 1]);
+    if (!ignoreRateLimit && last !== undefined && t.getTime() - last < spec.failover.minIntervalMinutes * 60_000) {
+      note(`automatic failover suppressed: the last one was at ${failover.lastAutomaticAt}, less than ${spec.failover.minIntervalMinutes} minutes ago`, 'warn');
       return;
     }
     if (drill) await endDrill(drill, 'Superseded', `a real failover (${source}: ${reason}) took over during the drill`);
-    await writeMode('active', { source, reason });
     failover = { ...failover, lastAutomaticAt: t.toISOString() };
+    await persist({ failover });
+    await writeMode('active', { source, reason });
     metrics.add('Failovers', 1, 'Count');
     log.info(`Failing over to the DR region: ${reason}`, { source });
     await notifier('DR failover started', `DR ${env.metadata.name}: failover started (${source}): ${reason}. The read replica will be promoted.`, { event: 'FailoverStarted', source, reason });
   };
-  const realFailoverActive = () => mode === 'active' && !drill;
 
   if (trigger.kind === 'alarm') {
     // Rule S5: the SNS message may be stale; act only on the alarm's state now.
-    if (!alarm) {
-      notes.push(`alarm event ignored: no alarm configured or readable (${spec.failover.alarmName ?? 'none'})`);
-    } else if (alarm.state !== 'ALARM') {
-      notes.push(`alarm ${spec.failover.alarmName} is ${alarm.state} now: not failing over`);
-    } else if (realFailoverActive()) {
-      notes.push('alarm is in ALARM and DR is already active');
-    } else {
-      await automaticFailover('alarm', `alarm ${spec.failover.alarmName} is in ALARM: ${alarm.reason ?? 'no reason given'}`);
-    }
-    for (const n of notes) log.info(n);
+    const a = await alarm();
+    if (!a) note(`alarm event ignored: no alarm configured or readable (${spec.failover.alarmName ?? 'none'})`);
+    else if (a.state !== 'ALARM') note(`alarm ${spec.failover.alarmName} is ${a.state} now: not failing over`);
+    else if (realFailoverActive()) note('alarm is in ALARM and DR is already active');
+    else await failOver('alarm', `alarm ${spec.failover.alarmName} is in ALARM: ${a.reason ?? 'no reason given'}`);
   }
 
   if (trigger.kind === 'resync' && spec.failover.healthCheckId) {
-    // Backstop (DESIGN.md §5): when CloudWatch cannot alarm, count unhealthy readings ourselves.
-    const healthy = await port.getHealthCheckHealthy(spec.failover.healthCheckId).catch((err) => {
-      log.warn('Could not read the primary health check', { error: errorMessage(err) });
-      return undefined;
-    });
-    if (healthy !== undefined) {
-      const consecutiveUnhealthy = healthy ? 0 : (failover.consecutiveUnhealthy ?? 0) + 1;
-      failover = { ...failover, consecutiveUnhealthy, primaryHealthy: healthy };
-      if (!healthy && !realFailoverActive() && consecutiveUnhealthy >= spec.failover.unhealthyReadings) {
-        await automaticFailover('health-check', `primary health check ${spec.failover.healthCheckId} unhealthy for ${consecutiveUnhealthy} consecutive readings`);
+    // Backstop (DESIGN.md §5): when CloudWatch cannot alarm, count unhealthy readings ourselves, over time.
+    const lastAt = failover.lastReadingAt ? Date.parse(failover.lastReadingAt) : undefined;
+    const t = ctx.now().getTime();
+    if (lastAt === undefined || t - lastAt >= MIN_READING_INTERVAL_MS) {
+      const healthy = await port.getHealthCheckHealthy(spec.failover.healthCheckId).catch((err) => {
+        log.warn('Could not read the primary health check', { error: errorMessage(err) });
+        return undefined;
+      });
+      if (healthy !== undefined) {
+        const consecutiveUnhealthy = healthy ? 0 : (failover.consecutiveUnhealthy ?? 0) + 1;
+        failover = { ...failover, consecutiveUnhealthy, primaryHealthy: healthy, lastReadingAt: new Date(t).toISOString() };
+        if (!healthy && !realFailoverActive() && consecutiveUnhealthy >= spec.failover.unhealthyReadings) {
+          await failOver('health-check', `primary health check ${spec.failover.healthCheckId} unhealthy for ${consecutiveUnhealthy} consecutive readings`);
+        }
       }
     }
   }
-  if (alarm) failover = { ...failover, primaryHealthy: alarm.state === 'OK' ? true : alarm.state === 'ALARM' ? false : failover.primaryHealthy };
-  if (realFailoverActive() && failover.primaryHealthy && modeRequest && (modeRequest.source === 'alarm' || modeRequest.source === 'health-check')) {
+  if (realFailoverActive() && (modeRequest.source === 'alarm' || modeRequest.source === 'health-check')) {
+    const a = await alarm();
+    if (a) failover = { ...failover, primaryHealthy: a.state === 'OK' ? true : a.state === 'ALARM' ? false : failover.primaryHealthy };
     // Rule S5: a real failover latches. Say so; do not fail back.
-    notes.push('the primary looks healthy again; DR stays active: failback is a deliberate operator step (drctl set-mode pilot-light)');
+    if (failover.primaryHealthy) note('the primary looks healthy again; DR stays active: failback is a deliberate operator step (drctl set-mode pilot-light)');
   }
 
   // --- drill expiry, checked by every pass (S4) ---
   if (drill && ctx.now().getTime() >= Date.parse(drill.expiresAt)) {
-    if (alarm?.state === 'ALARM') {
-      await endDrill(drill, 'Superseded', `alarm ${spec.failover.alarmName} is in ALARM at expiry: DR stays active`);
-      await writeMode('active', { source: 'alarm', reason: `alarm ${spec.failover.alarmName} in ALARM at drill expiry` });
+    const d = drill;
+    const a = await alarm();
+    if (a?.state === 'ALARM') {
+      await failOver('alarm', `alarm ${spec.failover.alarmName} is in ALARM at the end of drill ${d.id}`, true);
+    } else if ((spec.failover.alarmName && a?.state !== 'OK') || failover.primaryHealthy === false) {
+      // Reverting needs evidence that the primary is fine; without it DR stays active and the next pass decides.
+      note(`drill ${d.id} expired but the primary's health is not known to be OK (alarm ${a?.state ?? 'unreadable'}${failover.primaryHealthy === false ? ', health check unhealthy' : ''}): DR stays active for now`, 'warn');
     } else {
-      const d = drill;
-      const why: string[] = [];
-      if (d.convergenceSeconds === undefined) why.push('never converged to active');
-      if (d.replicaCheck && !d.replicaCheck.ok) why.push(`replica check failed: ${d.replicaCheck.detail}`);
-      await writeMode('pilot-light', { source: 'drill-expiry', reason: `drill ${d.id} expired` });
-      await endDrill(d, why.length === 0 ? 'Passed' : 'Failed', why.length === 0 ? `converged in ${d.convergenceSeconds}s; replica verified` : why.join('; '));
+      // Re-read just before writing: an operator's write in the meantime supersedes the drill (S4).
+      const fresh = await port.getModeParameter(spec.modeParameter);
+      if (fresh?.version !== d.modeVersion) {
+        await endDrill(d, 'Superseded', `the mode parameter was changed (version ${fresh?.version}) just before the drill expired`);
+        if (fresh) {
+          param = fresh;
+          generation = fresh.version;
+          mode = parseMode(fresh.value, `mode parameter ${spec.modeParameter}`);
+          modeRequest = await currentModeRequest(port, spec.stateTable, fresh);
+        }
+      } else {
+        const why: string[] = [];
+        if (d.convergenceSeconds === undefined) why.push('never converged to active');
+        if (d.replicaCheck && !d.replicaCheck.ok) why.push(`replica check failed: ${d.replicaCheck.detail}`);
+        await writeMode('pilot-light', { source: 'drill-expiry', reason: `drill ${d.id} expired` });
+        await endDrill(d, why.length === 0 ? 'Passed' : 'Failed', why.length === 0 ? `converged in ${d.convergenceSeconds}s; replica verified` : why.join('; '));
+      }
     }
   }
 
   // --- converge ---
   let promotion: DatabasePromotion | undefined = prev.databasePromotion;
-  const desired = (): Desired => ({
-    mode,
-    drill: drill ? { id: drill.id, maxReplicaLagSeconds: spec.drill.maxReplicaLagSeconds } : undefined,
-    promotionRequested: promotion !== undefined && promotion.state !== 'Failed',
-  });
+  const desired = (): Desired => {
+    const requested = promotion !== undefined && promotion.state !== 'Failed';
+    const age = promotion ? ctx.now().getTime() - Date.parse(promotion.requestedAt) : 0;
+    return {
+      mode,
+      drill: drill ? { id: drill.id, maxReplicaLagSeconds: spec.drill.maxReplicaLagSeconds } : undefined,
+      promotionRequested: requested,
+      promotionStuck:
+        promotion?.state === 'Requested' && age > PROMOTION_STUCK_MS
+          ? `promotion of ${promotion.identifier} was requested at ${promotion.requestedAt}${promotion.error ? ` (the request ended: ${promotion.error})` : ''} but the instance is still a replica: check it in the RDS console and promote it by hand if needed`
+          : undefined,
+    };
+  };
   const results: ActionResult[] = [];
   const failedResources = new Set<string>();
   const maxRounds = opts.maxRounds ?? 3;
@@ -311,6 +401,15 @@ async function passUnderLease(port: AwsPort, env: DrEnvironment, opts: PassOptio
     // An action that failed this pass is not retried in a later round: the next pass will.
     const todo = finalPlan.actions.filter((a) => !failedResources.has(a.resource));
     if (todo.length === 0 || rounds >= maxRounds) break;
+    if (opts.deadline !== undefined && Date.now() >= opts.deadline) {
+      note('pass deadline reached: the next pass continues');
+      break;
+    }
+    // Renew the lease before writing: a pass that outlived it must not act beside the next holder.
+    if (!(await port.acquireLease({ table: spec.stateTable, holder: ctx.holder, now: ctx.now(), ttlSeconds: spec.leaseSeconds }))) {
+      log.warn('Lost the lease to another pass; stopping without further writes');
+      return { outcome: 'Locked', results, notes: [...notes, 'lost the lease to another pass'], exitCode: exitCodeFor('Locked') };
+    }
     rounds++;
     const roundResults = await act(port, todo, {
       concurrency: spec.concurrency,
@@ -321,16 +420,19 @@ async function passUnderLease(port: AwsPort, env: DrEnvironment, opts: PassOptio
         if (a.kind !== 'PromoteReplica') return;
         // Latch the intent before the call (S1): even if this pass dies now, no pass promotes again.
         promotion = { identifier: a.identifier, state: 'Requested', requestedAt: ctx.now().toISOString(), generation };
-        await port.writeState(spec.stateTable, STATUS_KEY, { ...prev, databasePromotion: promotion });
+        await persist({ databasePromotion: promotion });
       },
     });
     for (const r of roundResults) {
       results.push(r);
       if (!r.ok) failedResources.add(r.action.resource);
       if (r.action.kind === 'PromoteReplica' && promotion) {
+        // Only a clear refusal frees the latch; a timeout may have started the promotion (S1).
         promotion = r.ok
           ? { ...promotion, state: 'Promoted', completedAt: ctx.now().toISOString() }
-          : { ...promotion, state: 'Failed', error: r.error };
+          : r.retryable
+            ? { ...promotion, error: r.error }
+            : { ...promotion, state: 'Failed', error: r.error };
       }
     }
     if (roundResults.every((r) => !r.ok)) break;
@@ -338,7 +440,7 @@ async function passUnderLease(port: AwsPort, env: DrEnvironment, opts: PassOptio
   const t = ctx.now();
   const failed = results.filter((r) => !r.ok);
   const lastFailures = failed.filter((f) => finalPlan.actions.some((a) => a.resource === f.action.resource));
-  const { conditions, outcome } = conditionsFor(prev.conditions, finalPlan, lastFailures, t);
+  const { conditions, outcome } = conditionsFor(working.conditions, finalPlan, lastFailures, t);
 
   // --- timings: the reconciler's share of the RTO ---
   const newGeneration = generation !== prev.observedGeneration || prev.mode !== mode;
@@ -366,7 +468,7 @@ async function passUnderLease(port: AwsPort, env: DrEnvironment, opts: PassOptio
   }
 
   const status: DrStatus = {
-    ...prev,
+    ...working,
     environment: env.metadata.name,
     mode,
     observedGeneration: generation,

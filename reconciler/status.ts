@@ -39,10 +39,13 @@ export interface ResourceStatus {
   readonly lastErrorTime?: string;
 }
 
-/** The latched record of a promotion (rule S1): once set, never cleared by the reconciler. */
+/**
+ * The latched record of a promotion (rule S1). Cleared only in pilot light once the failback runbook has
+ * re-created a replicating replica; `Failed` (a clear refusal by RDS) allows another request.
+ */
 export interface DatabasePromotion {
   readonly identifier: string;
-  /** `Requested` is written before the call; `Promoted` after it succeeded; `Failed` if RDS refused it. */
+  /** `Requested` is written before the call (and stays if the call's outcome is unknown); `Promoted` after it succeeded; `Failed` if RDS refused it. */
   readonly state: 'Requested' | 'Promoted' | 'Failed';
   readonly requestedAt: string;
   readonly completedAt?: string;
@@ -57,7 +60,7 @@ export interface DrillRecord {
   readonly startedAt: string;
   readonly expiresAt: string;
   readonly durationMinutes: number;
-  /** Mode parameter version the drill wrote: it reverts only if the parameter is still at it (S4). */
+  /** Mode parameter version the drill wrote: it reverts only if the parameter is still at it (S4). 0 while the write is pending. */
   readonly modeVersion: number;
   /** Who or what started it (`schedule`, `drctl`, …). */
   readonly startedBy: string;
@@ -112,6 +115,8 @@ export interface DrStatus {
     readonly lastAutomaticAt?: string;
     readonly consecutiveUnhealthy?: number;
     readonly primaryHealthy?: boolean;
+    /** When the backstop last counted a health-check reading. */
+    readonly lastReadingAt?: string;
   };
   readonly lastPass?: {
     readonly startedAt: string;

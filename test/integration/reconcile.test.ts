@@ -147,7 +147,8 @@ describe('reconciler on the emulator', function () {
     await setMode('active');
     const r = await pass();
     expect(r.outcome).to.equal('Converged');
-    expect(proxy.calls.filter((c) => c.action === 'UpdateAutoScalingGroup').length).to.equal(5);
+    const updates = proxy.calls.filter((c) => c.action === 'UpdateAutoScalingGroup');
+    expect(updates.length, JSON.stringify(r.results.map((x) => [x.action.resource, x.ok, x.attempts, x.error]))).to.equal(5);
   });
 
   for (const bad of ['actve', 'Active ', '', '{"mode":"active"}']) {

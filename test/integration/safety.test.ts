@@ -101,11 +101,21 @@ describe('safety rules on the emulator', function () {
   it('backstop: N consecutive unhealthy readings fail over, N−1 do nothing (unhealthy status from the proxy)', async () => {
     const n = env.spec.failover.unhealthyReadings;
     proxy.faults.push({ match: (c) => /\/healthcheck\/[^/]+\/status$/.test(c.action), status: 200, body: unhealthyReport() });
-    for (let i = 1; i < n; i++) await handler({ source: 'aws.events', 'detail-type': 'Scheduled Event' } as never);
+    // Readings count once a minute at most ("consecutive" is over time): the resync passes run on a clock
+    // that moves a minute each.
+    let clock = Date.now();
+    const resync = () => {
+      const t = (clock += 60_000);
+      return pass({ kind: 'resync' }, () => new Date(t));
+    };
+    for (let i = 1; i < n; i++) await resync();
     expect(await mode()).to.equal('pilot-light');
     expect(proxy.resourceWrites()).to.deep.equal([]);
     expect((await status()).failover?.consecutiveUnhealthy).to.equal(n - 1);
-    await handler({ source: 'aws.events', 'detail-type': 'Scheduled Event' } as never);
+    // Passes in quick succession (drctl watch, retries) add no readings.
+    await pass({ kind: 'resync' }, () => new Date(clock + 1000));
+    expect((await status()).failover?.consecutiveUnhealthy).to.equal(n - 1);
+    await resync();
     expect(await mode()).to.equal('active');
     expect((await status()).modeRequest).to.include({ source: 'health-check' });
     expect(promotions()).to.equal(1);

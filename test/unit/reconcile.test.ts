@@ -218,16 +218,37 @@ describe('reconcile pass (fake port)', () => {
     });
 
     it('a healthy reading resets the count', async () => {
-      const { port, pass } = world();
+      const { port, pass, clock, status } = world();
+      const resync = async () => {
+        await pass({ kind: 'resync' });
+        clock.advance(60_000);
+      };
       port.world.healthChecks.set('hc-1', false);
-      await pass({ kind: 'resync' });
-      await pass({ kind: 'resync' });
+      await resync();
+      await resync();
+      expect(status().failover?.consecutiveUnhealthy).to.equal(2);
       port.world.healthChecks.set('hc-1', true);
-      await pass({ kind: 'resync' });
+      await resync();
+      expect(status().failover?.consecutiveUnhealthy).to.equal(0);
       port.world.healthChecks.set('hc-1', false);
-      await pass({ kind: 'resync' });
-      await pass({ kind: 'resync' });
+      await resync();
+      await resync();
       expect(port.world.params.get(MODE)?.value).to.equal('pilot-light');
+    });
+
+    it('readings closer together than a minute count once (passes are not time)', async () => {
+      const { port, pass, status } = world();
+      port.world.healthChecks.set('hc-1', false);
+      for (let i = 0; i < 5; i++) await pass({ kind: 'resync' });
+      expect(status().failover?.consecutiveUnhealthy).to.equal(1);
+      expect(port.world.params.get(MODE)?.value).to.equal('pilot-light');
+    });
+
+    it('no reading yet (a new health check) counts for nothing', async () => {
+      const { port, pass, status } = world();
+      port.getHealthCheckHealthy = async () => undefined;
+      await pass({ kind: 'resync' });
+      expect(status().failover?.consecutiveUnhealthy).to.equal(undefined);
     });
   });
 
