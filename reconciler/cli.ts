@@ -9,7 +9,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { createAwsPort } from './aws';
 import { errorMessage, InvalidSpecError } from './errors';
 import type { AwsPort } from './port';
@@ -86,12 +86,21 @@ function stackOutputs(envName: string, stackDir?: string): Record<string, string
   } catch (err) {
     throw new InvalidSpecError([`--env ${envName}: cannot read the stack outputs in ${dir} (${errorMessage(err).split('\n')[0]})`]);
   }
-  const parsed = JSON.parse(raw) as Record<string, { value: unknown }>;
+  let parsed: Record<string, { value: unknown }>;
+  try {
+    parsed = JSON.parse(raw) as Record<string, { value: unknown }>;
+  } catch {
+    throw new InvalidSpecError([`--env ${envName}: terraform output in ${dir} is not JSON`]);
+  }
   return Object.fromEntries(Object.entries(parsed).map(([k, v]) => [k, String(v.value)]));
 }
 
-function statusExitCode(s: DrStatus | undefined): number {
+/** A status older than this is not evidence of anything: no pass has run for too long. */
+const STALE_STATUS_MS = 15 * 60_000;
+
+function statusExitCode(s: DrStatus | undefined, now = Date.now()): number {
   if (!s) return EXIT.progressing;
+  if (s.lastPass && now - Date.parse(s.lastPass.finishedAt) > STALE_STATUS_MS) return EXIT.failed;
   if (s.mode === null) return EXIT.invalid;
   if (condition(s, 'Ready')?.status === 'True') return EXIT.converged;
   if (condition(s, 'Degraded')?.status === 'True') return EXIT.failed;
@@ -134,7 +143,11 @@ Examples:
     )
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.replace(/\n$/, '')), writeErr: (s) => io.err(s.replace(/\n$/, '')) })
-    .showHelpAfterError();
+    .showHelpAfterError()
+    .action(() => {
+      cmd.outputHelp();
+      throw new ExitError(EXIT.invalid, '');
+    });
 
   const withSpec = (c: Command) =>
     c
@@ -175,6 +188,9 @@ Examples:
       const s = await io.port(env.spec.region).readState<DrStatus>(env.spec.stateTable, STATUS_KEY);
       if (o.json) io.out(JSON.stringify(s ?? null, null, 2));
       else io.out(s ? renderStatus(s, p(o.json)) : 'No status recorded yet: no reconcile pass has run. Run `drctl reconcile` or invoke the Lambda.');
+      if (s?.lastPass && Date.now() - Date.parse(s.lastPass.finishedAt) > STALE_STATUS_MS) {
+        io.err(`warning: the last pass finished at ${s.lastPass.finishedAt}, more than ${STALE_STATUS_MS / 60_000} minutes ago: is the reconciler running? (check the Lambda's logs and the resync rule)`);
+      }
       throw new ExitError(statusExitCode(s), '');
     });
 
@@ -211,7 +227,7 @@ Examples:
       const r = await reconcileOnce(io.port(env.spec.region), env, { trigger, log: humanLog(io, !!o.verbose) });
       if (o.json) io.out(JSON.stringify({ outcome: r.outcome, notes: r.notes, drill: r.status?.drill ?? null, status: r.status }, null, 2));
       else io.out(renderPass(r.outcome, r.results, r.notes, r.status, p(o.json)));
-      const refused = !r.status?.drill || r.notes.some((n) => n.startsWith('drill not started'));
+      const refused = r.outcome !== 'Locked' && (!r.status?.drill || r.notes.some((n) => n.startsWith('drill not started')));
       throw new ExitError(refused ? EXIT.failed : r.exitCode, '');
     });
   withSpec(drill.command('status'))
@@ -281,9 +297,10 @@ Examples:
   return cmd;
 }
 
+/** A commander parser for a positive whole number; commander names the option in its message. */
 function parsePositiveInt(v: string): number {
   const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0) throw new InvalidSpecError([`must be a positive whole number, got: ${JSON.stringify(v)}`]);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`must be a positive whole number, got: ${JSON.stringify(v)}`);
   return n;
 }
 

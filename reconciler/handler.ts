@@ -67,7 +67,7 @@ export function triggerOf(event: IncomingEvent): Trigger {
 }
 
 /** The Lambda handler. Returns the pass outcome; throws only when the environment cannot be loaded. */
-export async function handler(event: IncomingEvent): Promise<{ outcome: PassResult['outcome']; exitCode: number; notes: readonly string[] }> {
+export async function handler(event: IncomingEvent, context?: { getRemainingTimeInMillis?: () => number }): Promise<{ outcome: PassResult['outcome']; exitCode: number; notes: readonly string[] }> {
   const trigger = triggerOf(event);
   logger.info('Reconcile pass triggered', { trigger });
   const specParameter = process.env.DR_SPEC_PARAMETER;
@@ -79,10 +79,13 @@ export async function handler(event: IncomingEvent): Promise<{ outcome: PassResu
   try {
     env = parseSpec(text, `spec parameter ${specParameter}`);
   } catch (err) {
-    logger.error('Invalid spec document: no changes made', { problems: (err as InvalidSpecError).problems ?? String(err) });
+    // Terminal: retrying the invocation cannot fix the document, so report and return (rule S6).
+    const problems = err instanceof InvalidSpecError ? err.problems : [String(err)];
+    logger.error('Invalid spec document: no changes made', { problems });
     metrics.addMetric('InvalidSpec', MetricUnit.Count, 1);
     metrics.publishStoredMetrics();
-    throw err;
+    await notifyInvalidSpec(text, specParameter, problems, region);
+    return { outcome: 'InvalidSpec', exitCode: 2, notes: problems };
   }
   metrics.addDimension('Environment', env.metadata.name);
   const port = portFor(env.spec.region);
@@ -90,6 +93,8 @@ export async function handler(event: IncomingEvent): Promise<{ outcome: PassResu
     const result = await reconcileOnce(port, env, {
       trigger,
       log: passLog,
+      // Start no new round in the last 15 s: the pass must end, release its lease and record status.
+      deadline: context?.getRemainingTimeInMillis ? Date.now() + context.getRemainingTimeInMillis() - 15_000 : undefined,
       metrics: { add: (name, value, unit) => metrics.addMetric(name, unit === 'Seconds' ? MetricUnit.Seconds : MetricUnit.Count, value) },
     });
     if (result.outcome === 'Locked' && (trigger.kind === 'alarm' || trigger.kind === 'start-drill')) {
@@ -101,4 +106,19 @@ export async function handler(event: IncomingEvent): Promise<{ outcome: PassResu
   } finally {
     metrics.publishStoredMetrics();
   }
+}
+
+/** Best effort: tell the topic named in the (invalid) document, if one can be read from it. */
+async function notifyInvalidSpec(text: string, parameter: string, problems: readonly string[], region: string): Promise<void> {
+  let topic: unknown;
+  try {
+    topic = (JSON.parse(text) as { spec?: { notificationTopicArn?: unknown } }).spec?.notificationTopicArn;
+  } catch {
+    return;
+  }
+  if (typeof topic !== 'string' || !topic.startsWith('arn:')) return;
+  const body = `The DR spec document in ${parameter} is invalid; the reconciler made no changes:\n${problems.map((p) => `- ${p}`).join('\n')}\n\n${JSON.stringify({ event: 'InvalidSpec', parameter, problems }, null, 2)}`;
+  await portFor(region)
+    .publish(topic, '[pilot-light] Invalid DR spec document', body)
+    .catch((err) => logger.warn('Could not publish notification', { error: String(err) }));
 }

@@ -217,7 +217,9 @@ export function conditionsFor(
           reason: 'DatabasePromoted',
           message: 'the replica was promoted; compute is back in pilot light but the database was left alone: re-create the read replica (README: failback runbook)',
         }
-      : { type: 'FailbackRequired', status: 'False', reason: 'ReplicaIntact', message: 'the read replica is intact' },
+      : finalPlan.resources.some((r) => r.kind === 'database' && r.observed.startsWith('standalone'))
+        ? { type: 'FailbackRequired', status: 'False', reason: 'FailedOver', message: 'the replica was promoted and serves as the database; returning to pilot light will need the failback runbook' }
+        : { type: 'FailbackRequired', status: 'False', reason: 'ReplicaIntact', message: 'the read replica is intact' },
     now,
   );
   return { conditions: c, outcome: converged ? 'Converged' : degraded ? 'Degraded' : 'Progressing' };

@@ -195,6 +195,52 @@ const cases: Record<string, Case> = {
       expect(p.resources.find((r) => r.resource === 'asg/dr-jenkins')?.problem).to.match(/has no mixed instances policy: cannot set on-demand percentage to 0/);
     },
   },
+  'active sizes are a floor: an autoscaler running more is left alone': {
+    desired: { ...active, promotionRequested: true },
+    observed: activeWorld({
+      asgs: [asg('dr-jenkins', withCapacity(1, 3, 3), withOnDemand(100)), asg('dr-monitoring', withCapacity(1, 3, 1), withOnDemand(100))],
+      services: [service('frontend', withCount(5), withProvider('FARGATE')), service('user-service', withCount(1), withProvider('FARGATE'))],
+      targetGroups: [
+        targetGroup('jenkins', ['i-dr-jenkins-0', 'i-dr-jenkins-1', 'i-dr-jenkins-2']),
+        targetGroup('prometheus', ['i-dr-monitoring-0']),
+        targetGroup('grafana', ['i-dr-monitoring-0']),
+        targetGroup('frontend', ['10.0.0.1', '10.0.0.2'], 'ip'),
+      ],
+    }),
+    want: [],
+  },
+  'pilot-light sizes are exact: extra capacity is scaled away': {
+    desired: pilotLight,
+    observed: pilotLightWorld({ services: [service('frontend', withCount(1)), service('user-service')] }),
+    want: ['UpdateService ecs/dr/frontend'],
+    check: (p) => expect(p.actions[0]).to.deep.include({ desiredCount: 0, forceNewDeployment: false }),
+  },
+  'a provider change in active keeps an autoscaled count': {
+    desired: { ...active, promotionRequested: true },
+    observed: activeWorld({ services: [service('frontend', withCount(4), withProvider('FARGATE_SPOT')), service('user-service', withCount(1), withProvider('FARGATE'))] }),
+    want: ['UpdateService ecs/dr/frontend'],
+    check: (p) => expect(p.actions[0]).to.deep.include({ desiredCount: 4, forceNewDeployment: true }),
+  },
+  'old tasks still being replaced: not ready yet; a failed rollout is a problem': {
+    desired: { ...active, promotionRequested: true },
+    observed: activeWorld({
+      services: [
+        { ...service('frontend', withCount(2), withProvider('FARGATE')), deployments: 2, primaryRolloutState: 'IN_PROGRESS' },
+        { ...service('user-service', withCount(1), withProvider('FARGATE')), deployments: 1, primaryRolloutState: 'FAILED' },
+      ],
+    }),
+    want: [],
+    check: (p) => {
+      expect(p.resources.find((r) => r.resource === 'ecs/dr/frontend')).to.include({ inSync: true, ready: false, waitingFor: 'deployment in progress, 2/2 tasks running' });
+      expect(p.resources.find((r) => r.resource === 'ecs/dr/user-service')?.problem).to.equal('ecs service user-service: deployment failed (rolloutState FAILED)');
+    },
+  },
+  'a promotion requested long ago with no effect is a problem, still never re-requested (S1)': {
+    desired: { ...active, promotionRequested: true, promotionStuck: 'promotion of app-replica was requested at T but the instance is still a replica' },
+    observed: activeWorld({ replica: replica() }),
+    want: [],
+    check: (p) => expect(p.resources[0].problem).to.match(/still a replica/),
+  },
   'a failed read: that resource is reported and left alone, the others converge': {
     desired: active,
     observed: pilotLightWorld({ services: [service('frontend')], readErrors: { 'ecs/dr/user-service': 'Throttling: rate exceeded' } }),
