@@ -66,9 +66,9 @@ async function loadEnvironment(o: SpecOpts, io: Io): Promise<DrEnvironment> {
   let region = io.env.AWS_REGION;
   if (!parameter && o.env) {
     const outputs = stackOutputs(o.env, o.stackDir);
-    parameter = outputs.spec_parameter;
-    region = outputs.dr_region ?? region;
-    if (!parameter) throw new InvalidSpecError([`--env ${o.env}: the stack has no output spec_parameter; deploy it first (cdktf deploy)`]);
+    parameter = outputs.spec_parameter_name;
+    region = outputs.reconciler_region ?? region;
+    if (!parameter) throw new InvalidSpecError([`--env ${o.env}: the stack has no output spec_parameter_name; deploy it first (cdktf deploy)`]);
   }
   if (!parameter) throw new InvalidSpecError(['--spec: required (or --spec-parameter NAME, --env NAME, or DRCTL_SPEC=FILE)']);
   if (!region) throw new InvalidSpecError(['AWS_REGION: required to read the spec parameter, got: nothing']);

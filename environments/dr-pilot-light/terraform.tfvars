@@ -1,0 +1,117 @@
+# Values for every variable of the dr-pilot-light stack (docs/terraform.md describes each one).
+# Deploy: cdktf deploy dr-pilot-light --var-file=environments/dr-pilot-light/terraform.tfvars
+# Replace the example ids (zone, VPC, subnets, ALB, emails, images) with your own before deploying.
+
+# --- regions ---
+primary_region = "eu-west-1"
+dr_region      = "eu-central-1"
+
+# --- DNS and health check ---
+hosted_zone_id                 = "Z0123456789ABCDEFGHIJ"
+record_name                    = "app.example.com"
+primary_endpoint_fqdn          = "primary.app.example.com"
+health_check_path              = "/health"
+health_check_interval_seconds  = 30
+health_check_failure_threshold = 3
+alarm_evaluation_periods       = 3 # M
+alarm_datapoints_to_alarm      = 2 # N: 2 of the last 3 minutes unhealthy
+primary_alb_dns_name           = "primary-alb-1234567890.eu-west-1.elb.amazonaws.com"
+primary_alb_zone_id            = "Z32O12XQLNTSW2" # canonical zone of ALBs in eu-west-1
+notification_emails            = ["oncall@example.com"]
+
+# --- DR network and compute ---
+dr_vpc_id             = "vpc-0123456789abcdef0"
+dr_private_subnet_ids = ["subnet-0123456789abcdef1", "subnet-0123456789abcdef2"]
+dr_public_subnet_ids  = ["subnet-0123456789abcdef3", "subnet-0123456789abcdef4"]
+alb_ingress_cidrs     = ["0.0.0.0/0"]
+dr_certificate_arn    = "" # set an ACM certificate ARN (DR region) for HTTPS on 443
+
+ecs_services = {
+  frontend = {
+    image             = "public.ecr.aws/nginx/nginx:stable"
+    container_port    = 80
+    cpu               = 256
+    memory_mb         = 512
+    health_check_path = "/"
+    pilot_light       = { desired_count = 0, capacity_provider = "FARGATE_SPOT" }
+    active            = { desired_count = 2, capacity_provider = "FARGATE" }
+  }
+  "notification-service" = {
+    image             = "public.ecr.aws/nginx/nginx:stable"
+    container_port    = 8080
+    cpu               = 256
+    memory_mb         = 512
+    health_check_path = "/notifications/health"
+    pilot_light       = { desired_count = 0, capacity_provider = "FARGATE_SPOT" }
+    active            = { desired_count = 1, capacity_provider = "FARGATE" }
+  }
+  "user-service" = {
+    image             = "public.ecr.aws/nginx/nginx:stable"
+    container_port    = 8080
+    cpu               = 256
+    memory_mb         = 512
+    health_check_path = "/users/health"
+    pilot_light       = { desired_count = 0, capacity_provider = "FARGATE_SPOT" }
+    active            = { desired_count = 2, capacity_provider = "FARGATE" }
+  }
+  "task-api" = {
+    image             = "public.ecr.aws/nginx/nginx:stable"
+    container_port    = 8080
+    cpu               = 256
+    memory_mb         = 512
+    health_check_path = "/tasks/health"
+    pilot_light       = { desired_count = 0, capacity_provider = "FARGATE_SPOT" }
+    active            = { desired_count = 2, capacity_provider = "FARGATE" }
+  }
+  kafka = {
+    image             = "public.ecr.aws/bitnami/kafka:3.7"
+    container_port    = 9092
+    cpu               = 1024
+    memory_mb         = 2048
+    health_check_path = "/"
+    # Kafka keeps one broker warm: replaying from zero on failover takes longer than the RTO allows.
+    pilot_light = { desired_count = 1, capacity_provider = "FARGATE_SPOT" }
+    active      = { desired_count = 3, capacity_provider = "FARGATE" }
+  }
+}
+
+asgs = {
+  jenkins = {
+    instance_types = ["t3.medium", "t3a.medium", "m5.large"]
+    root_volume_gb = 30
+    pilot_light    = { min_size = 0, max_size = 1, desired_capacity = 0, on_demand_percentage = 0 }
+    active         = { min_size = 1, max_size = 3, desired_capacity = 1, on_demand_percentage = 100 }
+  }
+  monitoring = {
+    instance_types = ["t3.medium", "t3a.medium", "m5.large"]
+    root_volume_gb = 30
+    pilot_light    = { min_size = 0, max_size = 1, desired_capacity = 0, on_demand_percentage = 0 }
+    active         = { min_size = 1, max_size = 3, desired_capacity = 1, on_demand_percentage = 100 }
+  }
+}
+asg_ami_ssm_parameter = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
+
+# --- database ---
+primary_db_arn               = "" # set to replicate an existing primary instead of creating one
+primary_db_identifier        = "app-primary"
+primary_db_subnet_group_name = ""
+db_replica_identifier        = "app-replica"
+db_instance_class            = "db.t4g.medium"
+db_engine                    = "postgres"
+db_engine_version            = ""
+db_allocated_storage_gb      = 20
+db_backup_retention_days     = 7
+
+# --- reconciler ---
+drill_schedule_expression     = "cron(5 0 ? * MON#1 *)" # first Monday, 00:05 UTC
+drill_enabled                 = true
+drill_duration_minutes        = 60
+resync_schedule_expression    = "rate(1 minute)"
+failover_min_interval_minutes = 60
+unhealthy_readings            = 3
+max_replica_lag_seconds       = 300
+reconcile_concurrency         = 4
+lease_seconds                 = 300
+lambda_timeout_seconds        = 120
+lambda_memory_mb              = 512
+log_retention_days            = 30

@@ -1,0 +1,311 @@
+/**
+ * dr-lambda: the reconciler Lambda `dr-dr-failover` and everything it needs.
+ *
+ * - The function, bundled from the reconciler entry with esbuild and shipped as a TerraformAsset;
+ *   nodejs22.x, reserved concurrency 1 (one pass at a time), an encrypted SQS dead-letter queue, its log group.
+ * - SSM `/dr/mode` (created `pilot-light`, value ignored afterwards: rule S7) and `/dr/spec`, the
+ *   DrEnvironment document (reconciler/spec.ts) built by Terraform with jsonencode so every ARN is real.
+ * - DynamoDB `dr-dr-failover-state`: the lease, status and drill record.
+ * - Triggers, each with its lambda permission: mode-parameter change (EventBridge), alarm topic (SNS, cross-region),
+ *   periodic resync, monthly drill `dr-dr-failover-test`.
+ * - IAM role + least-privilege policy (rule S8, see policy.ts) and a dashboard of the reconciler's metrics.
+ */
+import * as path from 'path';
+import { Construct } from 'constructs';
+import { AssetType, Fn, IResolvable, TerraformAsset, Token } from 'cdktf';
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
+import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
+import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
+import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
+import { CloudwatchEventRule } from '@cdktf/provider-aws/lib/cloudwatch-event-rule';
+import { CloudwatchEventTarget } from '@cdktf/provider-aws/lib/cloudwatch-event-target';
+import { CloudwatchDashboard } from '@cdktf/provider-aws/lib/cloudwatch-dashboard';
+import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
+import { SsmParameter } from '@cdktf/provider-aws/lib/ssm-parameter';
+import { DynamodbTable } from '@cdktf/provider-aws/lib/dynamodb-table';
+import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscription';
+import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
+import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
+import { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
+import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
+import { DataAwsPartition } from '@cdktf/provider-aws/lib/data-aws-partition';
+import { DataAwsRegion } from '@cdktf/provider-aws/lib/data-aws-region';
+import type { DrEnvironment, EnvironmentSpec } from '../../reconciler/spec';
+import { API_VERSION_LITERAL, KIND_LITERAL } from './spec-constants';
+import { bundleLambda, BUNDLE_FILE, projectRoot } from './bundle';
+import { ReconcilerResources, reconcilerPolicyStatements } from './policy';
+import { dashboardBody } from './dashboard';
+import { checkIntegerRange, checkMatches, checkOneOf } from '../validate';
+
+/** The initial (and pilot-light) value of the mode parameter. */
+export const INITIAL_MODE = 'pilot-light';
+
+/** `source` of the drill rule's input. */
+export const DRILL_EVENT_SOURCE = 'pilot-light.drill';
+
+/** The drill rule's input: what the handler receives from the monthly test schedule. */
+export function drillEventInput(durationMinutes: number): Record<string, unknown> {
+  return { source: DRILL_EVENT_SOURCE, action: 'start-drill', durationMinutes };
+}
+
+/** CloudWatch Logs retention values AWS accepts, in days. */
+export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
+
+/** The parts of the spec document that this module does not own (it adds modeParameter and stateTable). */
+export type ReconcilerSpecInput = Omit<EnvironmentSpec, 'modeParameter' | 'stateTable'>;
+
+/** ARNs the policy needs that other modules own. */
+export type ReconcilerTargetResources = Omit<
+  ReconcilerResources,
+  'partition' | 'region' | 'accountId' | 'modeParameterArn' | 'specParameterArn' | 'stateTableArn' | 'deadLetterQueueArn' | 'logGroupArn'
+>;
+
+/** Props of {@link DrLambda}. */
+export interface DrLambdaProps {
+  /** Environment prefix: names are `${environment}-dr-failover…`, parameters `/${environment}/…`. @default "dr" */
+  readonly environment?: string;
+  /** The reconciler Lambda entry (exports `handler`). @default "<project>/reconciler/handler.ts" */
+  readonly handlerEntry?: string;
+  /** Folder the bundle is written to. @default "<project>/.tmp/lambda/<function name>" */
+  readonly bundleDir?: string;
+  /** Lambda timeout, seconds (1–900). @default 120 */
+  readonly timeoutSeconds?: number;
+  /** Lambda memory, MiB (128–10240). @default 512 */
+  readonly memoryMb?: number;
+  /** Log retention, days (a value CloudWatch Logs accepts). @default 30 */
+  readonly logRetentionDays?: number;
+  /** Periodic resync schedule. @default "rate(1 minute)" */
+  readonly resyncScheduleExpression?: string;
+  /** Monthly drill schedule. @default "cron(5 0 ? * MON#1 *)" (first Monday 00:05 UTC) */
+  readonly drillScheduleExpression?: string;
+  /** Whether the drill schedule is ENABLED (may be a Terraform bool). @default true */
+  readonly drillEnabled?: boolean | IResolvable;
+  /** What the reconciler converges: the spec document without modeParameter/stateTable. */
+  readonly spec: ReconcilerSpecInput;
+  /** ARNs of the resources the reconciler acts on (for its IAM policy). */
+  readonly targets: ReconcilerTargetResources;
+  /** The alarm topic (us-east-1): the Lambda subscribes to it. */
+  readonly alarmTopicArn: string;
+  /** Provider in the DR region. */
+  readonly provider: AwsProvider;
+  /** Provider in the alarm topic's region (us-east-1): the subscription must be made there. */
+  readonly alarmProvider: AwsProvider;
+}
+
+/** The reconciler Lambda, its state, parameters, triggers and permissions. */
+export class DrLambda extends Construct {
+  /** The function. */
+  readonly function: LambdaFunction;
+  /** `/${environment}/mode`. */
+  readonly modeParameter: SsmParameter;
+  /** `/${environment}/spec`. */
+  readonly specParameter: SsmParameter;
+  /** `${environment}-dr-failover-state`. */
+  readonly stateTable: DynamodbTable;
+  /** The spec document as written (tokens resolved by Terraform). */
+  readonly specDocument: DrEnvironment;
+  /** The drill rule `${environment}-dr-failover-test`. */
+  readonly drillRule: CloudwatchEventRule;
+  /** The role's policy document (rule S8). */
+  readonly policyDocument: DataAwsIamPolicyDocument;
+
+  constructor(scope: Construct, id: string, props: DrLambdaProps) {
+    super(scope, id);
+    const env = props.environment ?? 'dr';
+    const provider = props.provider;
+    const functionName = `${env}-dr-failover`;
+    const timeout = props.timeoutSeconds ?? 120;
+    const memory = props.memoryMb ?? 512;
+    const retention = props.logRetentionDays ?? 30;
+    const resync = props.resyncScheduleExpression ?? 'rate(1 minute)';
+    const drillSchedule = props.drillScheduleExpression ?? 'cron(5 0 ? * MON#1 *)';
+    const drillEnabled = props.drillEnabled ?? true;
+    const schedule = /^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(\S+( \S+){5}\))$/;
+
+    checkMatches('environment', env, /^[a-z0-9][a-z0-9-]{0,31}$/, 'lower-case letters, digits and hyphens (at most 32)');
+    checkIntegerRange('timeoutSeconds', timeout, 1, 900);
+    checkIntegerRange('memoryMb', memory, 128, 10240);
+    checkOneOf('logRetentionDays', retention, LOG_RETENTION_DAYS);
+    checkMatches('resyncScheduleExpression', resync, schedule, 'an EventBridge rate(...) or cron(...) expression');
+    checkMatches('drillScheduleExpression', drillSchedule, schedule, 'an EventBridge rate(...) or cron(...) expression');
+    checkIntegerRange('spec.drill.durationMinutes', props.spec.drill.durationMinutes, 1, 1440);
+    // A pass that outlives its lease lets a second writer in.
+    if (!Token.isUnresolved(timeout) && !Token.isUnresolved(props.spec.leaseSeconds) && props.spec.leaseSeconds < timeout) {
+      throw new Error(`spec.leaseSeconds must be >= timeoutSeconds (${timeout}), got: ${props.spec.leaseSeconds}`);
+    }
+
+    const account = new DataAwsCallerIdentity(this, 'account', { provider });
+    const partition = new DataAwsPartition(this, 'partition', { provider });
+    const region = new DataAwsRegion(this, 'region', { provider });
+
+    // --- state and parameters ---
+    this.stateTable = new DynamodbTable(this, 'state-table', {
+      provider,
+      name: `${functionName}-state`,
+      billingMode: 'PAY_PER_REQUEST',
+      hashKey: 'id',
+      attribute: [{ name: 'id', type: 'S' }],
+      serverSideEncryption: { enabled: true },
+      pointInTimeRecovery: { enabled: true },
+      deletionProtectionEnabled: true,
+    });
+    this.modeParameter = new SsmParameter(this, 'mode-parameter', {
+      provider,
+      name: `/${env}/mode`,
+      description: 'Desired DR mode: pilot-light or active. Written by operators, drills and the alarm path; read by the reconciler.',
+      type: 'String',
+      value: INITIAL_MODE,
+      // Rule S7: after creation the value belongs to operators and the reconciler; a deploy must not reset it.
+      lifecycle: { ignoreChanges: ['value'] },
+    });
+    this.specDocument = {
+      apiVersion: API_VERSION_LITERAL,
+      kind: KIND_LITERAL,
+      metadata: { name: env, labels: { 'app.kubernetes.io/managed-by': 'terraform' } },
+      spec: { ...props.spec, modeParameter: this.modeParameter.name, stateTable: this.stateTable.name },
+    };
+    this.specParameter = new SsmParameter(this, 'spec-parameter', {
+      provider,
+      name: `/${env}/spec`,
+      description: `DrEnvironment document (${API_VERSION_LITERAL}) for the ${functionName} reconciler. Managed by Terraform.`,
+      type: 'String',
+      // Standard parameters hold 4 KB; Intelligent-Tiering switches to Advanced only if the document outgrows it.
+      tier: 'Intelligent-Tiering',
+      value: Fn.jsonencode(this.specDocument),
+    });
+
+    // --- function ---
+    const logGroup = new CloudwatchLogGroup(this, 'log-group', {
+      provider,
+      name: `/aws/lambda/${functionName}`,
+      retentionInDays: retention,
+    });
+    const dlq = new SqsQueue(this, 'dead-letter-queue', {
+      provider,
+      name: `${functionName}-dlq`,
+      sqsManagedSseEnabled: true,
+      messageRetentionSeconds: 1209600,
+    });
+    const trust = new DataAwsIamPolicyDocument(this, 'trust', {
+      provider,
+      statement: [{ effect: 'Allow', actions: ['sts:AssumeRole'], principals: [{ type: 'Service', identifiers: ['lambda.amazonaws.com'] }] }],
+    });
+    const role = new IamRole(this, 'role', { provider, name: functionName, assumeRolePolicy: trust.json });
+    this.policyDocument = new DataAwsIamPolicyDocument(this, 'policy', {
+      provider,
+      statement: reconcilerPolicyStatements({
+        ...props.targets,
+        partition: partition.partition,
+        region: region.name,
+        accountId: account.accountId,
+        modeParameterArn: this.modeParameter.arn,
+        specParameterArn: this.specParameter.arn,
+        stateTableArn: this.stateTable.arn,
+        deadLetterQueueArn: dlq.arn,
+        logGroupArn: logGroup.arn,
+      }),
+    });
+    const rolePolicy = new IamRolePolicy(this, 'role-policy', { provider, name: 'reconciler', role: role.id, policy: this.policyDocument.json });
+
+    const root = projectRoot();
+    const entry = props.handlerEntry ?? path.join(root, 'reconciler', 'handler.ts');
+    const bundleDir = bundleLambda(entry, props.bundleDir ?? path.join(root, '.tmp', 'lambda', functionName));
+    const asset = new TerraformAsset(this, 'bundle', { path: bundleDir, type: AssetType.ARCHIVE });
+
+    this.function = new LambdaFunction(this, 'function', {
+      provider,
+      functionName,
+      description: 'Pilot-light DR reconciler: converges the DR region to the mode in SSM',
+      role: role.arn,
+      runtime: 'nodejs22.x',
+      handler: `${path.basename(BUNDLE_FILE, '.js')}.handler`,
+      architectures: ['arm64'],
+      filename: asset.path,
+      sourceCodeHash: asset.assetHash,
+      timeout,
+      memorySize: memory,
+      // One pass at a time (DESIGN §2); the lease covers operators running drctl beside it.
+      reservedConcurrentExecutions: 1,
+      deadLetterConfig: { targetArn: dlq.arn },
+      environment: {
+        variables: {
+          DR_SPEC_PARAMETER: this.specParameter.name,
+          POWERTOOLS_SERVICE_NAME: functionName,
+          POWERTOOLS_METRICS_NAMESPACE: 'PilotLight',
+        },
+      },
+      // The log group must exist (with its retention) before the function can create it with none.
+      dependsOn: [logGroup, rolePolicy],
+    });
+
+    // --- triggers ---
+    const modeRule = new CloudwatchEventRule(this, 'mode-change-rule', {
+      provider,
+      name: `${functionName}-mode-change`,
+      description: `A reconcile pass whenever ${this.modeParameter.name} changes`,
+      eventPattern: Fn.jsonencode({
+        source: ['aws.ssm'],
+        'detail-type': ['Parameter Store Change'],
+        detail: { name: [this.modeParameter.name] },
+      }),
+    });
+    this.invokeOnRule('mode-change', modeRule);
+
+    const resyncRule = new CloudwatchEventRule(this, 'resync-rule', {
+      provider,
+      name: `${functionName}-resync`,
+      description: 'Periodic reconcile pass: finishes work, corrects drift, ends expired drills, polls the health check',
+      scheduleExpression: resync,
+    });
+    this.invokeOnRule('resync', resyncRule);
+
+    this.drillRule = new CloudwatchEventRule(this, 'drill-rule', {
+      provider,
+      name: `${functionName}-test`,
+      description: 'Monthly DR drill: active with drill metadata, reverts itself at expiry',
+      scheduleExpression: drillSchedule,
+      state: Token.asString(Fn.conditional(drillEnabled, 'ENABLED', 'DISABLED')),
+    });
+    this.invokeOnRule('drill', this.drillRule, Fn.jsonencode(drillEventInput(props.spec.drill.durationMinutes)));
+
+    new SnsTopicSubscription(this, 'alarm-subscription', {
+      provider: props.alarmProvider,
+      topicArn: props.alarmTopicArn,
+      protocol: 'lambda',
+      endpoint: this.function.arn,
+    });
+    new LambdaPermission(this, 'alarm-permission', {
+      provider,
+      statementId: 'alarm-topic',
+      action: 'lambda:InvokeFunction',
+      functionName: this.function.functionName,
+      principal: 'sns.amazonaws.com',
+      sourceArn: props.alarmTopicArn,
+    });
+
+    new CloudwatchDashboard(this, 'dashboard', {
+      provider,
+      dashboardName: `${env}-pilot-light`,
+      dashboardBody: Fn.jsonencode(dashboardBody({ environment: env, region: region.name, functionName })),
+    });
+  }
+
+  /** EventBridge rule → the function, with the permission that lets that rule (and only it) invoke it. */
+  private invokeOnRule(id: string, rule: CloudwatchEventRule, input?: string): void {
+    new CloudwatchEventTarget(this, `${id}-target`, {
+      provider: this.function.provider,
+      rule: rule.name,
+      targetId: 'reconciler',
+      arn: this.function.arn,
+      input,
+    });
+    new LambdaPermission(this, `${id}-permission`, {
+      provider: this.function.provider,
+      statementId: `${id}-rule`,
+      action: 'lambda:InvokeFunction',
+      functionName: this.function.functionName,
+      principal: 'events.amazonaws.com',
+      sourceArn: rule.arn,
+    });
+  }
+}

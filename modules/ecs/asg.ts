@@ -1,0 +1,109 @@
+/**
+ * A pilot-light Auto Scaling Group: launch template + ASG with a MixedInstancesPolicy, attached to its
+ * target groups. Created at pilot-light capacity (spot); the reconciler owns capacity and the instances
+ * distribution afterwards (rule S7), so Terraform ignores those fields.
+ */
+import { Construct } from 'constructs';
+import { TerraformIterator } from 'cdktf';
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
+import { LaunchTemplate } from '@cdktf/provider-aws/lib/launch-template';
+import { AutoscalingGroup } from '@cdktf/provider-aws/lib/autoscaling-group';
+import { checkIntegerRange, checkMatches, checkMinItems, checkModeCapacity, ModeCapacity } from '../validate';
+
+/** Fields of an ASG that the reconciler owns and Terraform must not reset (rule S7). */
+export const ASG_RECONCILER_OWNED_FIELDS = [
+  'min_size',
+  'max_size',
+  'desired_capacity',
+  'mixed_instances_policy[0].instances_distribution',
+] as const;
+
+/** Props of {@link PilotLightAsg}. */
+export interface PilotLightAsgProps {
+  /** Full ASG name, e.g. `dr-jenkins`. */
+  readonly name: string;
+  /** Instance types the group may launch (spot diversification; on-demand takes the cheapest). */
+  readonly instanceTypes: string[];
+  /** Capacity and on-demand percentage at creation (pilot light). */
+  readonly capacity: ModeCapacity;
+  /** AMI id for the launch template. */
+  readonly imageId: string;
+  /** Subnets instances launch into. */
+  readonly subnetIds: string[];
+  /** Security groups of the instances. */
+  readonly securityGroupIds: string[];
+  /** Target groups the group registers its instances with. @default [] */
+  readonly targetGroupArns?: string[];
+  /** Root volume size, GiB (gp3, encrypted). @default 30 */
+  readonly rootVolumeGb?: number;
+  /** Base64 user data that bootstraps the workload. @default no user data */
+  readonly userDataBase64?: string;
+  /** Provider in the DR region. */
+  readonly provider: AwsProvider;
+}
+
+/** Launch template + ASG (MixedInstancesPolicy, spot at pilot light). */
+export class PilotLightAsg extends Construct {
+  /** The launch template. */
+  readonly launchTemplate: LaunchTemplate;
+  /** The group. */
+  readonly group: AutoscalingGroup;
+
+  constructor(scope: Construct, id: string, props: PilotLightAsgProps) {
+    super(scope, id);
+    checkMatches('name', props.name, /^[A-Za-z0-9._-]{1,255}$/, 'an ASG name');
+    checkMinItems(`${props.name}.instanceTypes`, props.instanceTypes, 1);
+    checkModeCapacity(`${props.name}.capacity`, props.capacity);
+    checkIntegerRange(`${props.name}.rootVolumeGb`, props.rootVolumeGb ?? 30, 8, 16384);
+
+    this.launchTemplate = new LaunchTemplate(this, 'launch-template', {
+      provider: props.provider,
+      name: props.name,
+      description: `Instances of ${props.name}`,
+      imageId: props.imageId,
+      vpcSecurityGroupIds: props.securityGroupIds,
+      userData: props.userDataBase64,
+      // IMDSv2 only.
+      metadataOptions: { httpEndpoint: 'enabled', httpTokens: 'required', httpPutResponseHopLimit: 1 },
+      blockDeviceMappings: [
+        { deviceName: '/dev/xvda', ebs: { encrypted: 'true', volumeType: 'gp3', volumeSize: props.rootVolumeGb ?? 30, deleteOnTermination: 'true' } },
+      ],
+      tagSpecifications: [
+        { resourceType: 'instance', tags: { Name: props.name } },
+        { resourceType: 'volume', tags: { Name: props.name } },
+      ],
+      updateDefaultVersion: true,
+    });
+
+    const types = TerraformIterator.fromList(props.instanceTypes);
+    this.group = new AutoscalingGroup(this, 'group', {
+      provider: props.provider,
+      name: props.name,
+      vpcZoneIdentifier: props.subnetIds,
+      minSize: props.capacity.minSize,
+      maxSize: props.capacity.maxSize,
+      desiredCapacity: props.capacity.desiredCapacity,
+      targetGroupArns: props.targetGroupArns ?? [],
+      // The reconciler verifies target health itself; EC2 checks keep a slow-starting Jenkins from being cycled.
+      healthCheckType: 'EC2',
+      healthCheckGracePeriod: 300,
+      // Replace spot instances proactively when AWS signals an interruption risk.
+      capacityRebalance: true,
+      mixedInstancesPolicy: {
+        instancesDistribution: {
+          onDemandBaseCapacity: 0,
+          onDemandPercentageAboveBaseCapacity: props.capacity.onDemandPercentage,
+          // lowest-price: the order of instance types carries no meaning (the list may come from a variable).
+          onDemandAllocationStrategy: 'lowest-price',
+          spotAllocationStrategy: 'price-capacity-optimized',
+        },
+        launchTemplate: {
+          launchTemplateSpecification: { launchTemplateId: this.launchTemplate.id, version: '$Latest' },
+          override: types.dynamic({ instance_type: types.value }),
+        },
+      },
+      tag: [{ key: 'Name', value: props.name, propagateAtLaunch: true }],
+      lifecycle: { ignoreChanges: [...ASG_RECONCILER_OWNED_FIELDS] },
+    });
+  }
+}

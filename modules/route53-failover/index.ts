@@ -1,0 +1,233 @@
+/**
+ * route53-failover: detect that the primary is down and move DNS to the DR region.
+ *
+ * - An HTTPS Route 53 health check on the primary endpoint.
+ * - PRIMARY / SECONDARY failover alias records: primary ALB (given) and the DR ALB (from the ecs module).
+ * - A CloudWatch alarm on AWS/Route53 HealthCheckStatus, N of M, missing data = breaching, in us-east-1:
+ *   Route 53 publishes health-check metrics only there, and an alarm can only notify a topic in its own region.
+ * - Two KMS-encrypted SNS topics:
+ *   - the alarm topic in us-east-1 (alarm actions; the reconciler Lambda subscribes to it cross-region);
+ *   - the notification topic in the DR region, for the reconciler's own messages. It is in the DR region
+ *     so that notifications still flow when the primary region is us-east-1 and is the one failing.
+ *   Emails subscribe to both: the alarm topic tells people the primary is down even if the Lambda is broken.
+ */
+import { Construct } from 'constructs';
+import { Fn, TerraformIterator, Token } from 'cdktf';
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
+import { Route53HealthCheck } from '@cdktf/provider-aws/lib/route53-health-check';
+import { Route53Record } from '@cdktf/provider-aws/lib/route53-record';
+import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
+import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
+import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscription';
+import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
+import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias';
+import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
+import { DataAwsPartition } from '@cdktf/provider-aws/lib/data-aws-partition';
+import { checkAtMost, checkIntegerRange, checkMatches, checkNotEmpty, checkOneOf } from '../validate';
+
+/** An alias target: a load balancer's DNS name and its canonical hosted zone id. */
+export interface AliasTarget {
+  /** The load balancer's DNS name. */
+  readonly dnsName: string;
+  /** Its canonical hosted zone id (not the zone of the record). */
+  readonly zoneId: string;
+}
+
+/** Props of {@link Route53Failover}. */
+export interface Route53FailoverProps {
+  /** Environment prefix used in names. @default "dr" */
+  readonly environment?: string;
+  /** Hosted zone that holds the application record. */
+  readonly hostedZoneId: string;
+  /** The application record, e.g. `app.example.com`. */
+  readonly recordName: string;
+  /** FQDN the health check probes, e.g. `primary.app.example.com`. */
+  readonly primaryEndpointFqdn: string;
+  /** Path the health check requests. @default "/" */
+  readonly healthCheckPath?: string;
+  /** Port of the HTTPS health check. @default 443 */
+  readonly healthCheckPort?: number;
+  /** Route 53 request interval: 10 or 30 seconds. @default 30 */
+  readonly healthCheckIntervalSeconds?: number;
+  /** Consecutive failures before a checker calls the endpoint unhealthy, 1–10. @default 3 */
+  readonly healthCheckFailureThreshold?: number;
+  /** Alarm: M, the number of 1-minute periods looked at. @default 3 */
+  readonly alarmEvaluationPeriods?: number;
+  /** Alarm: N, how many of those M periods must be unhealthy. @default 2 */
+  readonly alarmDatapointsToAlarm?: number;
+  /** The primary region's ALB (PRIMARY record). */
+  readonly primaryAlb: AliasTarget;
+  /** The DR region's ALB (SECONDARY record). */
+  readonly drAlb: AliasTarget;
+  /** Email addresses subscribed to both topics (each must confirm). @default [] */
+  readonly notificationEmails?: string[];
+  /** Provider for Route 53 (a global service: any region). */
+  readonly provider: AwsProvider;
+  /** Provider in us-east-1, where Route 53 health-check metrics (and so the alarm and its topic) live. */
+  readonly alarmProvider: AwsProvider;
+  /** Provider in the DR region, for the notification topic. */
+  readonly notificationProvider: AwsProvider;
+}
+
+/** Health check, failover records, alarm and SNS topics. */
+export class Route53Failover extends Construct {
+  /** Route 53 health check id of the primary endpoint. */
+  readonly healthCheckId: string;
+  /** Name of the HealthCheckStatus alarm (in us-east-1). */
+  readonly alarmName: string;
+  /** ARN of the HealthCheckStatus alarm. */
+  readonly alarmArn: string;
+  /** The alarm topic (us-east-1). */
+  readonly alarmTopic: SnsTopic;
+  /** The DR notification topic (DR region). */
+  readonly notificationTopic: SnsTopic;
+  /** KMS key encrypting the notification topic: publishers need kms:GenerateDataKey/Decrypt on it. */
+  readonly notificationKey: KmsKey;
+
+  constructor(scope: Construct, id: string, props: Route53FailoverProps) {
+    super(scope, id);
+    const env = props.environment ?? 'dr';
+    const interval = props.healthCheckIntervalSeconds ?? 30;
+    const threshold = props.healthCheckFailureThreshold ?? 3;
+    const periods = props.alarmEvaluationPeriods ?? 3;
+    const datapoints = props.alarmDatapointsToAlarm ?? 2;
+    const path = props.healthCheckPath ?? '/';
+    const port = props.healthCheckPort ?? 443;
+    const emails = props.notificationEmails ?? [];
+
+    checkNotEmpty('hostedZoneId', props.hostedZoneId);
+    checkNotEmpty('recordName', props.recordName);
+    checkNotEmpty('primaryEndpointFqdn', props.primaryEndpointFqdn);
+    checkOneOf('healthCheckIntervalSeconds', interval, [10, 30]);
+    checkIntegerRange('healthCheckFailureThreshold', threshold, 1, 10);
+    checkIntegerRange('healthCheckPort', port, 1, 65535);
+    checkMatches('healthCheckPath', path, /^\//, 'a path starting with "/"');
+    checkIntegerRange('alarmEvaluationPeriods', periods, 1, 100);
+    checkIntegerRange('alarmDatapointsToAlarm', datapoints, 1, 100);
+    checkAtMost('alarmDatapointsToAlarm', datapoints, 'alarmEvaluationPeriods', periods);
+    // A list from a variable is one token; its items are checked by the variable's validation.
+    if (!Token.isUnresolved(emails)) for (const e of emails) checkMatches('notificationEmails', e, /^[^@\s]+@[^@\s]+\.[^@\s]+$/, 'an email address');
+
+    const healthCheck = new Route53HealthCheck(this, 'primary-health-check', {
+      provider: props.provider,
+      type: 'HTTPS',
+      fqdn: props.primaryEndpointFqdn,
+      port,
+      resourcePath: path,
+      requestInterval: interval,
+      failureThreshold: threshold,
+      tags: { Name: `${env}-primary` },
+    });
+    this.healthCheckId = healthCheck.id;
+
+    new Route53Record(this, 'primary-record', {
+      provider: props.provider,
+      zoneId: props.hostedZoneId,
+      name: props.recordName,
+      type: 'A',
+      setIdentifier: `${env}-primary`,
+      failoverRoutingPolicy: { type: 'PRIMARY' },
+      healthCheckId: healthCheck.id,
+      alias: { name: props.primaryAlb.dnsName, zoneId: props.primaryAlb.zoneId, evaluateTargetHealth: true },
+    });
+    // The DR ALB has no healthy targets while in pilot light; evaluating its health would only make Route 53
+    // treat both records as unhealthy (and then answer with either). The secondary is the last resort.
+    new Route53Record(this, 'secondary-record', {
+      provider: props.provider,
+      zoneId: props.hostedZoneId,
+      name: props.recordName,
+      type: 'A',
+      setIdentifier: `${env}-secondary`,
+      failoverRoutingPolicy: { type: 'SECONDARY' },
+      alias: { name: props.drAlb.dnsName, zoneId: props.drAlb.zoneId, evaluateTargetHealth: false },
+    });
+
+    const alarmKey = this.topicKey('alarm-topic-key', props.alarmProvider, `${env}-alarm-topic`);
+    this.alarmTopic = new SnsTopic(this, 'alarm-topic', {
+      provider: props.alarmProvider,
+      name: `${env}-primary-health-alarm`,
+      kmsMasterKeyId: alarmKey.arn,
+    });
+    this.notificationKey = this.topicKey('notification-topic-key', props.notificationProvider, `${env}-notifications`);
+    this.notificationTopic = new SnsTopic(this, 'notification-topic', {
+      provider: props.notificationProvider,
+      name: `${env}-dr-notifications`,
+      kmsMasterKeyId: this.notificationKey.arn,
+    });
+
+    const alarm = new CloudwatchMetricAlarm(this, 'primary-health-alarm', {
+      provider: props.alarmProvider,
+      alarmName: `${env}-primary-health`,
+      alarmDescription: `Primary endpoint ${props.primaryEndpointFqdn} failed its Route 53 health check (N of M): the DR reconciler fails over while this stays in ALARM.`,
+      namespace: 'AWS/Route53',
+      metricName: 'HealthCheckStatus',
+      dimensions: { HealthCheckId: healthCheck.id },
+      statistic: 'Minimum',
+      period: 60,
+      evaluationPeriods: periods,
+      datapointsToAlarm: datapoints,
+      comparisonOperator: 'LessThanThreshold',
+      threshold: 1,
+      // No data from Route 53 is itself a failure signal; the reconciler re-reads the alarm before acting.
+      treatMissingData: 'breaching',
+      alarmActions: [this.alarmTopic.arn],
+      okActions: [this.alarmTopic.arn],
+    });
+    this.alarmName = alarm.alarmName;
+    this.alarmArn = alarm.arn;
+
+    const alarmEmails = TerraformIterator.fromList(emails);
+    new SnsTopicSubscription(this, 'alarm-email', {
+      provider: props.alarmProvider,
+      forEach: alarmEmails,
+      topicArn: this.alarmTopic.arn,
+      protocol: 'email',
+      endpoint: alarmEmails.value,
+    });
+    const notificationEmails = TerraformIterator.fromList(emails);
+    new SnsTopicSubscription(this, 'notification-email', {
+      provider: props.notificationProvider,
+      forEach: notificationEmails,
+      topicArn: this.notificationTopic.arn,
+      protocol: 'email',
+      endpoint: notificationEmails.value,
+    });
+  }
+
+  /**
+   * A customer-managed key for an SNS topic. The AWS-managed alias/aws/sns key cannot be used by CloudWatch
+   * alarms (its policy cannot be edited), so the key policy grants cloudwatch.amazonaws.com explicitly.
+   */
+  private topicKey(id: string, provider: AwsProvider, aliasName: string): KmsKey {
+    const account = new DataAwsCallerIdentity(this, `${id}-account`, { provider });
+    const partition = new DataAwsPartition(this, `${id}-partition`, { provider });
+    const key = new KmsKey(this, id, {
+      provider,
+      description: `Encrypts the ${aliasName} SNS topic`,
+      enableKeyRotation: true,
+      deletionWindowInDays: 30,
+      // A key policy's "*" resource means "this key".
+      policy: Fn.jsonencode({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Sid: 'AccountAdministers',
+            Effect: 'Allow',
+            Principal: { AWS: `arn:${partition.partition}:iam::${account.accountId}:root` },
+            Action: 'kms:*',
+            Resource: '*',
+          },
+          {
+            Sid: 'CloudWatchAlarmsPublish',
+            Effect: 'Allow',
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+            Resource: '*',
+          },
+        ],
+      }),
+    });
+    new KmsAlias(this, `${id}-alias`, { provider, name: `alias/${aliasName}`, targetKeyId: key.keyId });
+    return key;
+  }
+}

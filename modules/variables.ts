@@ -1,0 +1,314 @@
+/**
+ * Every tunable of the dr-pilot-light stack as a Terraform variable: type, description, default where one
+ * is sane, validation where a bad value means something. Values live in
+ * environments/dr-pilot-light/terraform.tfvars (a test checks that both have exactly the same names).
+ *
+ * Validation here runs at plan time on the real values; the constructs validate again at synth time
+ * whatever is not a token (tests, literal props).
+ */
+import { Construct } from 'constructs';
+import { TerraformVariable, TerraformVariableConfig } from 'cdktf';
+
+/** The ECS services of the workload, in order. Their numbers and images come from `ecs_services`. */
+export const SERVICE_NAMES = ['frontend', 'notification-service', 'user-service', 'task-api', 'kafka'] as const;
+/** The ASGs of the workload (`dr-jenkins`, `dr-monitoring`). Their numbers come from `asgs`. */
+export const ASG_NAMES = ['jenkins', 'monitoring'] as const;
+
+const REGION = '^[a-z]{2}(-[a-z]+)+-[0-9]$';
+// Character classes instead of backslash escapes: the pattern passes through JSON and an HCL string.
+const SCHEDULE = '^(rate[(][0-9]+ (minute|minutes|hour|hours|day|days)[)]|cron[(][^ ]+( [^ ]+){5}[)])$';
+const hclList = (names: readonly string[]) => `[${names.map((n) => `"${n}"`).join(', ')}]`;
+const exactKeys = (v: string, names: readonly string[]) =>
+  `length(setsubtract(keys(var.${v}), ${hclList(names)})) == 0 && length(setsubtract(${hclList(names)}, keys(var.${v}))) == 0`;
+const capacityType = 'object({ min_size = number, max_size = number, desired_capacity = number, on_demand_percentage = number })';
+const serviceModeType = 'object({ desired_count = number, capacity_provider = string })';
+const capacityOk = (c: string) =>
+  `${c}.min_size >= 0 && ${c}.min_size <= ${c}.desired_capacity && ${c}.desired_capacity <= ${c}.max_size && ${c}.on_demand_percentage >= 0 && ${c}.on_demand_percentage <= 100 && floor(${c}.min_size) == ${c}.min_size && floor(${c}.max_size) == ${c}.max_size && floor(${c}.desired_capacity) == ${c}.desired_capacity`;
+
+/** Declarations, keyed by variable name. */
+export const VARIABLE_DEFINITIONS = {
+  // --- regions ---
+  primary_region: {
+    type: 'string',
+    description: 'Region of the primary (production) workload and of the primary database.',
+    validation: [{ condition: `can(regex("${REGION}", var.primary_region))`, errorMessage: 'primary_region must be a region name such as eu-west-1.' }],
+  },
+  dr_region: {
+    type: 'string',
+    description: 'Region of the pilot-light copy: replica, ECS services, ASGs, ALB, reconciler.',
+    validation: [
+      { condition: `can(regex("${REGION}", var.dr_region))`, errorMessage: 'dr_region must be a region name such as eu-central-1.' },
+      { condition: 'var.dr_region != var.primary_region', errorMessage: 'dr_region must differ from primary_region.' },
+    ],
+  },
+
+  // --- DNS and health check ---
+  hosted_zone_id: {
+    type: 'string',
+    description: 'Route 53 hosted zone id holding the application record.',
+    validation: [{ condition: 'can(regex("^[A-Z0-9]{1,32}$", var.hosted_zone_id))', errorMessage: 'hosted_zone_id must be a Route 53 hosted zone id (upper-case letters and digits).' }],
+  },
+  record_name: {
+    type: 'string',
+    description: 'Application DNS name with PRIMARY/SECONDARY failover records, e.g. app.example.com.',
+    validation: [{ condition: 'length(var.record_name) > 0', errorMessage: 'record_name must not be empty.' }],
+  },
+  primary_endpoint_fqdn: {
+    type: 'string',
+    description: 'FQDN the HTTPS health check probes: the primary ALB or a name that only resolves to it.',
+    validation: [{ condition: 'can(regex("^[A-Za-z0-9.-]+$", var.primary_endpoint_fqdn))', errorMessage: 'primary_endpoint_fqdn must be a host name.' }],
+  },
+  health_check_path: {
+    type: 'string',
+    default: '/',
+    description: 'Path the health check requests on the primary endpoint.',
+    validation: [{ condition: 'startswith(var.health_check_path, "/")', errorMessage: 'health_check_path must start with "/".' }],
+  },
+  health_check_interval_seconds: {
+    type: 'number',
+    default: 30,
+    description: 'Route 53 health-check request interval: 10 (fast, costs more) or 30 seconds.',
+    validation: [{ condition: 'contains([10, 30], var.health_check_interval_seconds)', errorMessage: 'health_check_interval_seconds must be 10 or 30.' }],
+  },
+  health_check_failure_threshold: {
+    type: 'number',
+    default: 3,
+    description: 'Consecutive failed checks before a Route 53 checker marks the primary unhealthy (1-10).',
+    validation: [
+      {
+        condition: 'var.health_check_failure_threshold >= 1 && var.health_check_failure_threshold <= 10 && floor(var.health_check_failure_threshold) == var.health_check_failure_threshold',
+        errorMessage: 'health_check_failure_threshold must be an integer from 1 to 10.',
+      },
+    ],
+  },
+  alarm_evaluation_periods: {
+    type: 'number',
+    default: 3,
+    description: 'M of the N-of-M alarm: how many 1-minute periods the HealthCheckStatus alarm looks at.',
+    validation: [{ condition: 'var.alarm_evaluation_periods >= 1 && var.alarm_evaluation_periods <= 100 && floor(var.alarm_evaluation_periods) == var.alarm_evaluation_periods', errorMessage: 'alarm_evaluation_periods must be an integer from 1 to 100.' }],
+  },
+  alarm_datapoints_to_alarm: {
+    type: 'number',
+    default: 2,
+    description: 'N of the N-of-M alarm: how many of the M periods must be unhealthy before ALARM (rule S5).',
+    validation: [
+      {
+        condition: 'var.alarm_datapoints_to_alarm >= 1 && var.alarm_datapoints_to_alarm <= var.alarm_evaluation_periods && floor(var.alarm_datapoints_to_alarm) == var.alarm_datapoints_to_alarm',
+        errorMessage: 'alarm_datapoints_to_alarm must be an integer from 1 to alarm_evaluation_periods.',
+      },
+    ],
+  },
+  primary_alb_dns_name: {
+    type: 'string',
+    description: 'DNS name of the primary region ALB (target of the PRIMARY alias record).',
+    validation: [{ condition: 'length(var.primary_alb_dns_name) > 0', errorMessage: 'primary_alb_dns_name must not be empty.' }],
+  },
+  primary_alb_zone_id: {
+    type: 'string',
+    description: 'Canonical hosted zone id of the primary ALB (its zone_id attribute).',
+    validation: [{ condition: 'can(regex("^[A-Z0-9]{1,32}$", var.primary_alb_zone_id))', errorMessage: 'primary_alb_zone_id must be a hosted zone id (upper-case letters and digits).' }],
+  },
+  notification_emails: {
+    type: 'list(string)',
+    default: [],
+    description: 'Email addresses subscribed to the alarm topic and the DR notification topic (each must confirm).',
+    validation: [{ condition: 'alltrue([for e in var.notification_emails : can(regex("^[^@ ]+@[^@ ]+[.][^@ ]+$", e))])', errorMessage: 'notification_emails must all be email addresses.' }],
+  },
+
+  // --- DR network and compute ---
+  dr_vpc_id: {
+    type: 'string',
+    description: 'Existing VPC in the DR region (not created by this stack).',
+    validation: [{ condition: 'can(regex("^vpc-[0-9a-f]+$", var.dr_vpc_id))', errorMessage: 'dr_vpc_id must be a VPC id (vpc-...).' }],
+  },
+  dr_private_subnet_ids: {
+    type: 'list(string)',
+    description: 'Private subnets in the DR VPC (two or more AZs): ECS tasks, ASG instances, the replica.',
+    validation: [{ condition: 'length(var.dr_private_subnet_ids) >= 2 && alltrue([for s in var.dr_private_subnet_ids : can(regex("^subnet-[0-9a-f]+$", s))])', errorMessage: 'dr_private_subnet_ids must be two or more subnet ids.' }],
+  },
+  dr_public_subnet_ids: {
+    type: 'list(string)',
+    description: 'Public subnets in the DR VPC (two or more AZs): the DR ALB.',
+    validation: [{ condition: 'length(var.dr_public_subnet_ids) >= 2 && alltrue([for s in var.dr_public_subnet_ids : can(regex("^subnet-[0-9a-f]+$", s))])', errorMessage: 'dr_public_subnet_ids must be two or more subnet ids.' }],
+  },
+  alb_ingress_cidrs: {
+    type: 'list(string)',
+    default: ['0.0.0.0/0'],
+    description: 'IPv4 CIDRs allowed to reach the DR ALB listener.',
+    validation: [{ condition: 'alltrue([for c in var.alb_ingress_cidrs : can(cidrhost(c, 0))])', errorMessage: 'alb_ingress_cidrs must all be IPv4 CIDRs.' }],
+  },
+  dr_certificate_arn: {
+    type: 'string',
+    default: '',
+    description: 'ACM certificate (DR region) for an HTTPS listener on 443; empty gives an HTTP listener on 80.',
+    validation: [{ condition: 'var.dr_certificate_arn == "" || can(regex("^arn:aws[a-z-]*:acm:", var.dr_certificate_arn))', errorMessage: 'dr_certificate_arn must be empty or an ACM certificate ARN.' }],
+  },
+  ecs_services: {
+    type: `map(object({ image = string, container_port = number, cpu = optional(number, 256), memory_mb = optional(number, 512), health_check_path = optional(string, "/"), pilot_light = ${serviceModeType}, active = ${serviceModeType} }))`,
+    description: `Per ECS service: image, port, size and the desired count and capacity provider (FARGATE or FARGATE_SPOT) in each mode. Keys: ${SERVICE_NAMES.join(', ')}.`,
+    validation: [
+      { condition: exactKeys('ecs_services', SERVICE_NAMES), errorMessage: `ecs_services must have exactly the keys ${SERVICE_NAMES.join(', ')}.` },
+      {
+        condition: 'alltrue(flatten([for s in values(var.ecs_services) : [for m in [s.pilot_light, s.active] : contains(["FARGATE", "FARGATE_SPOT"], m.capacity_provider) && m.desired_count >= 0 && floor(m.desired_count) == m.desired_count]]))',
+        errorMessage: 'ecs_services: capacity_provider must be FARGATE or FARGATE_SPOT and desired_count a whole number >= 0.',
+      },
+      { condition: 'alltrue([for s in values(var.ecs_services) : s.container_port >= 1 && s.container_port <= 65535])', errorMessage: 'ecs_services: container_port must be from 1 to 65535.' },
+    ],
+  },
+  asgs: {
+    type: `map(object({ instance_types = list(string), root_volume_gb = optional(number, 30), pilot_light = ${capacityType}, active = ${capacityType} }))`,
+    description: `Per ASG (dr-<key>): instance types, root volume size (GiB), and min/max/desired and on-demand percentage (0 = all spot) in each mode. Keys: ${ASG_NAMES.join(', ')}.`,
+    validation: [
+      { condition: exactKeys('asgs', ASG_NAMES), errorMessage: `asgs must have exactly the keys ${ASG_NAMES.join(', ')}.` },
+      { condition: `alltrue([for a in values(var.asgs) : ${capacityOk('a.pilot_light')} && ${capacityOk('a.active')}])`, errorMessage: 'asgs: each mode needs whole numbers with 0 <= min_size <= desired_capacity <= max_size and on_demand_percentage from 0 to 100.' },
+      { condition: 'alltrue([for a in values(var.asgs) : length(a.instance_types) >= 1 && a.root_volume_gb >= 8])', errorMessage: 'asgs: instance_types must not be empty and root_volume_gb must be at least 8.' },
+    ],
+  },
+  asg_ami_ssm_parameter: {
+    type: 'string',
+    default: '/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64',
+    description: 'SSM parameter (DR region) holding the AMI id of the ASG launch templates.',
+    validation: [{ condition: 'startswith(var.asg_ami_ssm_parameter, "/")', errorMessage: 'asg_ami_ssm_parameter must be an SSM parameter name starting with "/".' }],
+  },
+
+  // --- database ---
+  primary_db_arn: {
+    type: 'string',
+    default: '',
+    description: 'ARN of an existing primary DB instance to replicate. Empty: the stack creates the primary (primary_db_identifier).',
+    validation: [{ condition: 'var.primary_db_arn == "" || can(regex("^arn:aws[a-z-]*:rds:[a-z0-9-]+:[0-9]{12}:db:", var.primary_db_arn))', errorMessage: 'primary_db_arn must be empty or an RDS DB instance ARN.' }],
+  },
+  primary_db_identifier: {
+    type: 'string',
+    description: 'Identifier of the primary DB instance created when primary_db_arn is empty.',
+    validation: [{ condition: 'can(regex("^[A-Za-z][A-Za-z0-9-]{0,62}$", var.primary_db_identifier))', errorMessage: 'primary_db_identifier must be an RDS identifier.' }],
+  },
+  primary_db_subnet_group_name: {
+    type: 'string',
+    default: '',
+    description: 'DB subnet group (primary region) for a created primary; empty uses the default VPC.',
+  },
+  db_replica_identifier: {
+    type: 'string',
+    description: 'Identifier of the cross-region read replica (what a real failover promotes).',
+    validation: [{ condition: 'can(regex("^[A-Za-z][A-Za-z0-9-]{0,62}$", var.db_replica_identifier))', errorMessage: 'db_replica_identifier must be an RDS identifier.' }],
+  },
+  db_instance_class: {
+    type: 'string',
+    description: 'Instance class of the primary (when created) and of the replica.',
+    validation: [{ condition: 'startswith(var.db_instance_class, "db.")', errorMessage: 'db_instance_class must be an RDS instance class (db.*).' }],
+  },
+  db_engine: {
+    type: 'string',
+    default: 'postgres',
+    description: 'Engine of a created primary.',
+    validation: [{ condition: 'contains(["postgres", "mysql", "mariadb"], var.db_engine)', errorMessage: 'db_engine must be postgres, mysql or mariadb.' }],
+  },
+  db_engine_version: {
+    type: 'string',
+    default: '',
+    description: 'Engine version of a created primary; empty lets RDS choose.',
+  },
+  db_allocated_storage_gb: {
+    type: 'number',
+    default: 20,
+    description: 'Allocated storage of a created primary, GiB.',
+    validation: [{ condition: 'var.db_allocated_storage_gb >= 20', errorMessage: 'db_allocated_storage_gb must be at least 20.' }],
+  },
+  db_backup_retention_days: {
+    type: 'number',
+    default: 7,
+    description: 'Automated backup retention (1-35 days); must be > 0 for a replica source, and the promoted replica keeps it.',
+    validation: [{ condition: 'var.db_backup_retention_days >= 1 && var.db_backup_retention_days <= 35', errorMessage: 'db_backup_retention_days must be from 1 to 35.' }],
+  },
+
+  // --- reconciler ---
+  drill_schedule_expression: {
+    type: 'string',
+    default: 'cron(5 0 ? * MON#1 *)',
+    description: 'Schedule of the monthly drill rule dr-dr-failover-test (default: first Monday, 00:05 UTC).',
+    validation: [{ condition: `can(regex("${SCHEDULE}", var.drill_schedule_expression))`, errorMessage: 'drill_schedule_expression must be an EventBridge rate(...) or cron(...) expression.' }],
+  },
+  drill_enabled: {
+    type: 'bool',
+    default: true,
+    description: 'Whether the monthly drill rule is ENABLED.',
+  },
+  drill_duration_minutes: {
+    type: 'number',
+    default: 60,
+    description: 'How long a drill keeps the DR region active before it reverts itself.',
+    validation: [{ condition: 'var.drill_duration_minutes >= 1 && var.drill_duration_minutes <= 1440 && floor(var.drill_duration_minutes) == var.drill_duration_minutes', errorMessage: 'drill_duration_minutes must be a whole number from 1 to 1440.' }],
+  },
+  resync_schedule_expression: {
+    type: 'string',
+    default: 'rate(1 minute)',
+    description: 'Schedule of the periodic reconcile pass (continues work, corrects drift, ends drills, polls the health check).',
+    validation: [{ condition: `can(regex("${SCHEDULE}", var.resync_schedule_expression))`, errorMessage: 'resync_schedule_expression must be an EventBridge rate(...) or cron(...) expression.' }],
+  },
+  failover_min_interval_minutes: {
+    type: 'number',
+    default: 60,
+    description: 'Minimum time between two automatic failovers (rule S5).',
+    validation: [{ condition: 'var.failover_min_interval_minutes >= 0 && var.failover_min_interval_minutes <= 100000', errorMessage: 'failover_min_interval_minutes must be from 0 to 100000.' }],
+  },
+  unhealthy_readings: {
+    type: 'number',
+    default: 3,
+    description: 'Consecutive unhealthy health-check readings (periodic backstop) before an automatic failover.',
+    validation: [{ condition: 'var.unhealthy_readings >= 1 && var.unhealthy_readings <= 100', errorMessage: 'unhealthy_readings must be from 1 to 100.' }],
+  },
+  max_replica_lag_seconds: {
+    type: 'number',
+    default: 300,
+    description: 'A drill fails if the replica lags more than this.',
+    validation: [{ condition: 'var.max_replica_lag_seconds >= 0 && var.max_replica_lag_seconds <= 86400', errorMessage: 'max_replica_lag_seconds must be from 0 to 86400.' }],
+  },
+  reconcile_concurrency: {
+    type: 'number',
+    default: 4,
+    description: 'At most this many reconciler actions run at once.',
+    validation: [{ condition: 'var.reconcile_concurrency >= 1 && var.reconcile_concurrency <= 32', errorMessage: 'reconcile_concurrency must be from 1 to 32.' }],
+  },
+  lease_seconds: {
+    type: 'number',
+    default: 300,
+    description: 'Single-writer lease length; must be at least lambda_timeout_seconds.',
+    validation: [{ condition: 'var.lease_seconds >= 10 && var.lease_seconds <= 3600 && var.lease_seconds >= var.lambda_timeout_seconds', errorMessage: 'lease_seconds must be from 10 to 3600 and >= lambda_timeout_seconds.' }],
+  },
+  lambda_timeout_seconds: {
+    type: 'number',
+    default: 120,
+    description: 'Timeout of the reconciler Lambda; a pass never waits on AWS, so this bounds one pass.',
+    validation: [{ condition: 'var.lambda_timeout_seconds >= 1 && var.lambda_timeout_seconds <= 900', errorMessage: 'lambda_timeout_seconds must be from 1 to 900.' }],
+  },
+  lambda_memory_mb: {
+    type: 'number',
+    default: 512,
+    description: 'Memory of the reconciler Lambda, MiB.',
+    validation: [{ condition: 'var.lambda_memory_mb >= 128 && var.lambda_memory_mb <= 10240', errorMessage: 'lambda_memory_mb must be from 128 to 10240.' }],
+  },
+  log_retention_days: {
+    type: 'number',
+    default: 30,
+    description: 'Retention of the reconciler and ECS task log groups, days.',
+    validation: [{ condition: 'contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)', errorMessage: 'log_retention_days must be a value CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, ...).' }],
+  },
+} satisfies Record<string, TerraformVariableConfig>;
+
+/** Name of a declared variable. */
+export type VariableName = keyof typeof VARIABLE_DEFINITIONS;
+
+/** The declared variables, by name. */
+export type StackVariables = { readonly [K in VariableName]: TerraformVariable };
+
+/** Declares every variable directly on `stack`, so each Terraform name is exactly its key. */
+export function declareVariables(stack: Construct): StackVariables {
+  const vars: Partial<Record<VariableName, TerraformVariable>> = {};
+  for (const [name, config] of Object.entries(VARIABLE_DEFINITIONS) as [VariableName, TerraformVariableConfig][]) {
+    // In Terraform's JSON syntax a condition is a string template: it must be an interpolation to be an expression.
+    const validation = config.validation?.map((v) => ({ ...v, condition: `\${${v.condition}}` }));
+    vars[name] = new TerraformVariable(stack, name, { ...config, validation });
+  }
+  return vars as StackVariables;
+}

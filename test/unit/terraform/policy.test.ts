@@ -1,0 +1,67 @@
+import { expect } from 'chai';
+import { dataSources, resources, synthStack, Synthesized } from './synth';
+import { hasWildcardResource, Statement, wildcardMutations } from './policy-check';
+
+function statementsOf(doc: Record<string, unknown>): Statement[] {
+  return (doc.statement ?? []) as Statement[];
+}
+
+describe('terraform: IAM policies (rule S8)', () => {
+  let s: Synthesized;
+  before(function () {
+    this.timeout(60_000);
+    s = synthStack();
+  });
+
+  it('no policy allows a mutating action on "*"', () => {
+    for (const doc of dataSources(s, 'aws_iam_policy_document')) {
+      expect(wildcardMutations(statementsOf(doc))).to.deep.equal([]);
+    }
+  });
+
+  it('every role policy comes from a checked policy document (nothing bypasses the test above)', () => {
+    for (const rp of resources(s, 'aws_iam_role_policy')) {
+      expect(rp.policy).to.match(/^\$\{data\.aws_iam_policy_document\.[^.]+\.json\}$/);
+    }
+    expect(resources(s, 'aws_iam_policy')).to.deep.equal([]);
+    expect(resources(s, 'aws_iam_role_policy_attachment')).to.deep.equal([]);
+  });
+
+  it('the reconciler may do exactly what it calls', () => {
+    const doc = Object.entries(s.data!.aws_iam_policy_document).find(([id]) => id.startsWith('dr-lambda_policy_'))![1];
+    const actions = statementsOf(doc).flatMap((st) => st.actions).sort();
+    expect(actions).to.deep.equal(
+      [
+        'ssm:GetParameter', 'ssm:PutParameter',
+        'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem',
+        'rds:DescribeDBInstances', 'rds:PromoteReadReplica',
+        'cloudwatch:GetMetricStatistics', 'cloudwatch:DescribeAlarms',
+        'autoscaling:DescribeAutoScalingGroups', 'autoscaling:UpdateAutoScalingGroup',
+        'ec2:RunInstances', 'ec2:RunInstances', 'ec2:CreateTags',
+        'ecs:DescribeServices', 'ecs:UpdateService', 'ecs:ListTasks', 'ecs:DescribeTasks',
+        'elasticloadbalancing:DescribeTargetGroups', 'elasticloadbalancing:DescribeTargetHealth',
+        'elasticloadbalancing:RegisterTargets', 'elasticloadbalancing:DeregisterTargets',
+        'route53:GetHealthCheckStatus', 'sns:Publish', 'kms:Decrypt', 'kms:GenerateDataKey',
+        'sqs:SendMessage', 'logs:CreateLogStream', 'logs:PutLogEvents',
+      ].sort(),
+    );
+    const wildcards = statementsOf(doc).filter((st) => hasWildcardResource(st.resources)).map((st) => st.sid);
+    expect(wildcards).to.deep.equal(['ReadMetrics', 'DescribeAsgs', 'ListTasks', 'DescribeTargets']);
+  });
+
+  describe('the check itself', () => {
+    const cases: Record<string, { statement: Statement; want: string[] }> = {
+      'mutating on *': { statement: { sid: 'Bad', actions: ['ecs:UpdateService'], resources: ['*'] }, want: ['Bad: ecs:UpdateService'] },
+      'mutating on * inside an expression': { statement: { sid: 'Expr', actions: ['sns:Publish'], resources: '${concat(["*"], var.x)}' }, want: ['Expr: sns:Publish'] },
+      'read on *': { statement: { sid: 'Read', actions: ['ecs:DescribeServices', 'ecs:ListTasks', 'ssm:GetParameter'], resources: ['*'] }, want: [] },
+      'mutating on a scoped wildcard ARN': { statement: { sid: 'Scoped', actions: ['ec2:CreateTags'], resources: ['arn:aws:ec2:eu-central-1:123456789012:instance/*'] }, want: [] },
+      'Deny on *': { statement: { sid: 'Deny', effect: 'Deny', actions: ['iam:PassRole'], resources: ['*'] }, want: [] },
+      'BatchGetImage counts as mutating': { statement: { sid: 'Batch', actions: ['ecr:BatchGetImage'], resources: ['*'] }, want: ['Batch: ecr:BatchGetImage'] },
+    };
+    for (const [name, c] of Object.entries(cases)) {
+      it(name, () => {
+        expect(wildcardMutations([c.statement])).to.deep.equal(c.want);
+      });
+    }
+  });
+});

@@ -1,0 +1,160 @@
+import { expect } from 'chai';
+import { Route53Failover, Route53FailoverProps } from '../../../modules/route53-failover';
+import { resourceAt, resources, synthModule, Synthesized, TestProviders } from './synth';
+import { Construct } from 'constructs';
+
+type BaseProps = Omit<Route53FailoverProps, 'provider' | 'alarmProvider' | 'notificationProvider'>;
+
+const base: BaseProps = {
+  hostedZoneId: 'Z0123456789ABC',
+  recordName: 'app.example.com',
+  primaryEndpointFqdn: 'primary.app.example.com',
+  primaryAlb: { dnsName: 'primary-alb.eu-west-1.elb.amazonaws.com', zoneId: 'Z32O12XQLNTSW2' },
+  drAlb: { dnsName: 'dr-alb.eu-central-1.elb.amazonaws.com', zoneId: 'Z215JYRZR1TBD5' },
+};
+
+function build(scope: Construct, p: TestProviders, props: Partial<BaseProps> = {}): Route53Failover {
+  return new Route53Failover(scope, 'failover', {
+    ...base,
+    ...props,
+    provider: p.primary,
+    alarmProvider: p.alarm,
+    notificationProvider: p.dr,
+  });
+}
+
+function synth(props: Partial<BaseProps> = {}): Synthesized {
+  return synthModule((scope, p) => build(scope, p, props));
+}
+
+describe('terraform: route53-failover module', () => {
+  describe('props → resource properties', () => {
+    const cases: Record<string, { props: Partial<BaseProps>; type: string; at: string; want: Record<string, unknown> }> = {
+      'defaults: HTTPS check, 30 s, threshold 3, path /': {
+        props: {},
+        type: 'aws_route53_health_check',
+        at: 'primary-health-check',
+        want: { type: 'HTTPS', fqdn: 'primary.app.example.com', port: 443, resource_path: '/', request_interval: 30, failure_threshold: 3 },
+      },
+      'fast check: 10 s, threshold 1, custom path': {
+        props: { healthCheckIntervalSeconds: 10, healthCheckFailureThreshold: 1, healthCheckPath: '/health' },
+        type: 'aws_route53_health_check',
+        at: 'primary-health-check',
+        want: { request_interval: 10, failure_threshold: 1, resource_path: '/health' },
+      },
+      'alarm: N of M, missing data breaching, us-east-1': {
+        props: { alarmEvaluationPeriods: 5, alarmDatapointsToAlarm: 3 },
+        type: 'aws_cloudwatch_metric_alarm',
+        at: 'primary-health-alarm',
+        want: {
+          alarm_name: 'dr-primary-health',
+          namespace: 'AWS/Route53',
+          metric_name: 'HealthCheckStatus',
+          statistic: 'Minimum',
+          period: 60,
+          evaluation_periods: 5,
+          datapoints_to_alarm: 3,
+          comparison_operator: 'LessThanThreshold',
+          threshold: 1,
+          treat_missing_data: 'breaching',
+          provider: 'aws.us_east_1',
+        },
+      },
+      'environment prefix names the alarm and topics': {
+        props: { environment: 'stg' },
+        type: 'aws_sns_topic',
+        at: 'alarm-topic',
+        want: { name: 'stg-primary-health-alarm', provider: 'aws.us_east_1' },
+      },
+      'PRIMARY record: primary ALB, with the health check': {
+        props: {},
+        type: 'aws_route53_record',
+        at: 'primary-record',
+        want: {
+          zone_id: 'Z0123456789ABC',
+          name: 'app.example.com',
+          type: 'A',
+          failover_routing_policy: { type: 'PRIMARY' },
+          alias: { name: 'primary-alb.eu-west-1.elb.amazonaws.com', zone_id: 'Z32O12XQLNTSW2', evaluate_target_health: true },
+        },
+      },
+      'SECONDARY record: DR ALB, no target-health evaluation': {
+        props: {},
+        type: 'aws_route53_record',
+        at: 'secondary-record',
+        want: {
+          failover_routing_policy: { type: 'SECONDARY' },
+          alias: { name: 'dr-alb.eu-central-1.elb.amazonaws.com', zone_id: 'Z215JYRZR1TBD5', evaluate_target_health: false },
+        },
+      },
+      'notification topic lives in the DR region': {
+        props: {},
+        type: 'aws_sns_topic',
+        at: 'notification-topic',
+        want: { name: 'dr-dr-notifications', provider: 'aws.dr' },
+      },
+    };
+    for (const [name, c] of Object.entries(cases)) {
+      it(name, () => {
+        expect(resourceAt(synth(c.props), c.type, c.at)).to.deep.include(c.want);
+      });
+    }
+  });
+
+  it('wires the alarm to the alarm topic and the records to the health check', () => {
+    const s = synth();
+    const alarm = resourceAt(s, 'aws_cloudwatch_metric_alarm', 'primary-health-alarm');
+    expect(alarm.alarm_actions).to.have.length(1);
+    expect((alarm.alarm_actions as string[])[0]).to.match(/^\$\{aws_sns_topic\.failover_alarm-topic_[0-9A-F]+\.arn\}$/);
+    expect(alarm.ok_actions).to.deep.equal(alarm.alarm_actions);
+    expect(alarm.dimensions).to.deep.equal({ HealthCheckId: '${aws_route53_health_check.failover_primary-health-check_' + healthCheckSuffix(s) + '.id}' });
+    expect(resourceAt(s, 'aws_route53_record', 'primary-record').health_check_id).to.equal((alarm.dimensions as Record<string, string>).HealthCheckId);
+    expect(resourceAt(s, 'aws_route53_record', 'secondary-record')).not.to.have.property('health_check_id');
+  });
+
+  it('encrypts both topics with customer-managed keys that CloudWatch alarms may use', () => {
+    const s = synth();
+    for (const topic of ['alarm-topic', 'notification-topic']) {
+      expect(resourceAt(s, 'aws_sns_topic', topic).kms_master_key_id).to.match(/^\$\{aws_kms_key\..+\.arn\}$/);
+    }
+    const keys = resources(s, 'aws_kms_key');
+    expect(keys).to.have.length(2);
+    for (const key of keys) {
+      expect(key.enable_key_rotation).to.equal(true);
+      expect(String(key.policy)).to.contain('cloudwatch.amazonaws.com');
+    }
+  });
+
+  it('subscribes every notification email to both topics (for_each over the list)', () => {
+    const s = synth({ notificationEmails: ['a@example.com', 'b@example.com'] });
+    const subs = resources(s, 'aws_sns_topic_subscription');
+    expect(subs).to.have.length(2);
+    for (const sub of subs) {
+      expect(sub.protocol).to.equal('email');
+      expect(sub.for_each).to.match(/a@example\.com/);
+    }
+  });
+
+  describe('rejects bad props, naming the value', () => {
+    const cases: Record<string, { props: Partial<BaseProps>; error: string }> = {
+      'interval 15': { props: { healthCheckIntervalSeconds: 15 }, error: 'healthCheckIntervalSeconds must be 10 or 30, got: 15' },
+      'threshold 0': { props: { healthCheckFailureThreshold: 0 }, error: 'healthCheckFailureThreshold must be an integer between 1 and 10, got: 0' },
+      'threshold 11': { props: { healthCheckFailureThreshold: 11 }, error: 'healthCheckFailureThreshold must be an integer between 1 and 10, got: 11' },
+      'N > M': { props: { alarmEvaluationPeriods: 2, alarmDatapointsToAlarm: 3 }, error: 'alarmDatapointsToAlarm must be <= alarmEvaluationPeriods (2), got: 3' },
+      'path without slash': { props: { healthCheckPath: 'health' }, error: 'healthCheckPath must be a path starting with "/", got: "health"' },
+      'empty zone': { props: { hostedZoneId: ' ' }, error: 'hostedZoneId must not be empty, got: " "' },
+      'bad email': { props: { notificationEmails: ['oncall'] }, error: 'notificationEmails must be an email address, got: "oncall"' },
+    };
+    for (const [name, c] of Object.entries(cases)) {
+      it(name, () => {
+        expect(() => synth(c.props)).to.throw(c.error);
+      });
+    }
+  });
+});
+
+/** The generated suffix of the health check's logical id. */
+function healthCheckSuffix(s: Synthesized): string {
+  const id = Object.keys(s.resource.aws_route53_health_check)[0];
+  return id.replace('failover_primary-health-check_', '');
+}
