@@ -85,6 +85,19 @@ def patch_rds() -> None:
 
     RDSBackend.promote_read_replica = promote_read_replica
 
+    # moto: a cross-region replica (source given as an ARN) looks up its DBSubnetGroupName in the source's
+    # region and fails with DBSubnetGroupNotFound. AWS: the replica's subnet group is one in the replica's own
+    # region (that is the point of giving it). Resolve it in this backend.
+    original_create_replica = RDSBackend.create_db_instance_read_replica
+
+    @wraps(RDSBackend.create_db_instance_read_replica)
+    def create_db_instance_read_replica(self: RDSBackend, db_kwargs: dict[str, Any]) -> DBInstance:
+        if self.arn_regex.match(db_kwargs["source_db_instance_identifier"]):
+            db_kwargs = {"backend": self, **db_kwargs}
+        return original_create_replica(self, db_kwargs)
+
+    RDSBackend.create_db_instance_read_replica = create_db_instance_read_replica
+
 
 # ------------------------------------------------------------------------------------------- Auto Scaling
 

@@ -1,9 +1,10 @@
 /**
  * End to end: `terraform apply` of the synthesized stack into the AWS emulator (moto), then checks that
- * what Terraform created is what the reconciler expects, that a second plan is empty, and that Terraform
- * does not fight the reconciler (rule S7) after the reconciler-owned fields change.
+ * what Terraform created is what the reconciler expects, that a second plan changes nothing but known
+ * emulator read-back drift, and that Terraform does not fight the reconciler (rule S7) after the
+ * reconciler-owned fields change.
  *
- * Slow (minutes: RDS waiters, ~40 resources): run with `npm run test:e2e`, not in the normal test run.
+ * Slow (minutes: RDS and ALB waiters, ~90 resources): run with `npm run test:e2e`, not in the normal test run.
  * Provider endpoints come from the stack's test-only `emulator` option; the shipped terraform.tfvars is
  * used as is, with a small override file for what only exists in the emulator (VPC, subnets, zone).
  */
@@ -18,7 +19,9 @@ import { Route53Zone } from '@cdktf/provider-aws/lib/route53-zone';
 import { SSMClient, GetParameterCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
 import { AutoScalingClient, DescribeAutoScalingGroupsCommand, UpdateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
 import { ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs';
-import { startEmulator, type Emulator } from '../../support/emulator';
+import { emulatorEnv, startEmulator, type Emulator } from '../../support/emulator';
+import { createAwsPort } from '../../../reconciler/aws';
+import { reconcileOnce } from '../../../reconciler/reconcile';
 import { emulatorProviderConfig, OmittableResource } from '../../../modules/stack';
 import { parseSpec } from '../../../reconciler/spec';
 import { requireTerraform, synthStackTo, TerraformWorkdir, writeOfflineCliConfig } from './terraform-cli';
@@ -28,8 +31,12 @@ import { isMutating } from '../../unit/terraform/policy-check';
 const PRIMARY_REGION = 'eu-west-1';
 const DR_REGION = 'eu-central-1';
 const TFVARS = path.join(ROOT, 'environments', 'dr-pilot-light', 'terraform.tfvars');
-/** Left out of the apply because moto cannot emulate it (see OmittableResource in modules/stack.ts). */
-const OMITTED: OmittableResource[] = ['replica-subnet-group'];
+/**
+ * Left out of the apply because moto cannot emulate them (see OmittableResource in modules/stack.ts). Empty
+ * now: the replica's subnet group, once left out, is fixed in the emulator launcher. The switch stays for
+ * the next emulator gap.
+ */
+const OMITTED: OmittableResource[] = [];
 
 /** Creates what the stack takes as inputs (VPC, subnets, hosted zone) in the emulator; returns the ids. */
 function bootstrap(work: string, endpoint: string, cliConfig: string): Record<string, unknown> {
@@ -59,18 +66,38 @@ function bootstrap(work: string, endpoint: string, cliConfig: string): Record<st
 /**
  * What moto 5.2.1 reads back differently from what it was given, so that a plan right after apply shows an
  * update that real AWS would not: resource type → attributes. Anything else in a plan is a failure.
- * - aws_launch_template: moto echoes the `launch-template` tag specification the provider sends for
- *   default_tags, so the provider wants to remove it (and bumps the versions).
  * - aws_vpc_security_group_ingress_rule: moto returns the referenced group as `account/sg-…` and drops the
  *   description.
+ * - aws_ecs_service: moto does not store availabilityZoneRebalancing, enableECSManagedTags nor
+ *   healthCheckGracePeriodSeconds.
+ * - aws_lambda_function: moto does not return DeadLetterConfig.
  */
 const EMULATOR_READBACK_DRIFT: Readonly<Record<string, readonly string[]>> = {
-  aws_launch_template: ['tag_specifications', 'default_version', 'latest_version'],
   aws_vpc_security_group_ingress_rule: ['referenced_security_group_id', 'description'],
+  aws_ecs_service: ['availability_zone_rebalancing', 'enable_ecs_managed_tags', 'health_check_grace_period_seconds'],
+  aws_lambda_function: ['dead_letter_config'],
 };
 
-/** Resource types holding fields the reconciler owns (rule S7): a plan must never touch them. */
-const RECONCILER_OWNED_TYPES = ['aws_autoscaling_group', 'aws_ecs_service', 'aws_ssm_parameter', 'aws_db_instance'];
+/**
+ * Attributes that become unknown (not different) in a plan only because something they read has drift above:
+ * Terraform defers reading a policy document whose inputs (here the ECS services) have pending changes.
+ */
+const DERIVED_UNKNOWN: Readonly<Record<string, readonly string[]>> = {
+  aws_iam_role_policy: ['policy'],
+};
+
+/** Fields the reconciler owns (rule S7), by resource type: a plan must never change them. */
+const RECONCILER_OWNED: Readonly<Record<string, readonly string[]>> = {
+  aws_autoscaling_group: ['min_size', 'max_size', 'desired_capacity', 'mixed_instances_policy'],
+  aws_ecs_service: ['desired_count', 'capacity_provider_strategy'],
+  aws_ssm_parameter: ['value'],
+  aws_db_instance: ['replicate_source_db'],
+};
+
+/** Planned changes that touch a reconciler-owned field. */
+function touchingReconcilerFields(changes: PlannedChange[]): PlannedChange[] {
+  return changes.filter((c) => c.actions.some((a) => a !== 'update') ? c.type in RECONCILER_OWNED : c.attributes.some((a) => (RECONCILER_OWNED[c.type] ?? []).includes(a)));
+}
 
 /** One planned change: which top-level attributes differ. */
 interface PlannedChange {
@@ -78,6 +105,10 @@ interface PlannedChange {
   readonly type: string;
   readonly actions: string[];
   readonly attributes: string[];
+  /** The attributes whose new value is unknown until apply. */
+  readonly unknown: string[];
+  /** Before → after of the attributes that are not known drift, for the failure message. */
+  readonly detail: Record<string, string>;
 }
 
 /** Runs a plan and lists every resource it would change, with the attributes that differ. */
@@ -93,14 +124,41 @@ function plannedChanges(tf: TerraformWorkdir, varArgs: string[]): PlannedChange[
       const after = rc.change.after ?? {};
       const keys = new Set([...Object.keys(before), ...Object.keys(after), ...Object.keys(rc.change.after_unknown ?? {})]);
       const attributes = [...keys].filter((k) => rc.change.after_unknown?.[k] === true || JSON.stringify(before[k]) !== JSON.stringify(after[k])).sort();
-      return { address: rc.address, type: rc.type, actions: rc.change.actions, attributes };
+      const detail = Object.fromEntries(
+        attributes
+          .filter((a) => !(EMULATOR_READBACK_DRIFT[rc.type] ?? []).includes(a) && !(DERIVED_UNKNOWN[rc.type] ?? []).includes(a))
+          .map((a) => [a, describeDifference(before[a], after[a])]),
+      );
+      const unknown = attributes.filter((a) => rc.change.after_unknown?.[a] === true);
+      return { address: rc.address, type: rc.type, actions: rc.change.actions, attributes, unknown, detail };
     });
+}
+
+/** A short before → after; for JSON documents (policies) only the statements that differ. */
+function describeDifference(before: unknown, after: unknown): string {
+  const statements = (v: unknown): string[] | undefined => {
+    try {
+      const doc = typeof v === 'string' ? (JSON.parse(v) as { Statement?: unknown[] }) : undefined;
+      return doc?.Statement?.map((st) => JSON.stringify(st));
+    } catch {
+      return undefined;
+    }
+  };
+  const b = statements(before);
+  const a = statements(after);
+  if (b && a) return `removed: ${b.filter((x) => !a.includes(x)).join(' ')} added: ${a.filter((x) => !b.includes(x)).join(' ')}`;
+  return `${JSON.stringify(before)?.slice(0, 1500)} -> ${JSON.stringify(after)?.slice(0, 1500)}`;
 }
 
 /** The changes that are not known emulator read-back drift. */
 function unexplained(changes: PlannedChange[]): PlannedChange[] {
   return changes.filter(
-    (c) => !(c.actions.length === 1 && c.actions[0] === 'update' && c.attributes.every((a) => (EMULATOR_READBACK_DRIFT[c.type] ?? []).includes(a))),
+    (c) =>
+      !(
+        c.actions.length === 1 &&
+        c.actions[0] === 'update' &&
+        c.attributes.every((a) => (EMULATOR_READBACK_DRIFT[c.type] ?? []).includes(a) || ((DERIVED_UNKNOWN[c.type] ?? []).includes(a) && c.unknown.includes(a)))
+      ),
   );
 }
 
@@ -114,6 +172,8 @@ describe('terraform e2e: apply the dr-pilot-light stack into the emulator', func
   let state: { values: { root_module: { resources: Array<{ type: string; name: string; values: Record<string, unknown> }> } } };
   let outputs: Record<string, { value: unknown }>;
   const timings: Record<string, number> = {};
+  /** The shipped tfvars plus the emulator's ids, for every plan after the apply. */
+  let varArgs: string[] = [];
   const clientConfig = () => ({ endpoint: emulator.endpoint, region: DR_REGION, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
 
   before(async () => {
@@ -137,11 +197,11 @@ describe('terraform e2e: apply the dr-pilot-light stack into the emulator', func
     tf.ok(['init', '-input=false', '-no-color']);
     timings.initSeconds = since(t);
     t = Date.now();
-    tf.ok(['apply', '-auto-approve', '-input=false', '-no-color', `-var-file=${TFVARS}`, `-var-file=${overrides}`]);
+    varArgs = [`-var-file=${TFVARS}`, `-var-file=${overrides}`];
+    tf.ok(['apply', '-auto-approve', '-input=false', '-no-color', ...varArgs]);
     timings.applySeconds = since(t);
     state = JSON.parse(tf.ok(['show', '-json', '-no-color']).stdout);
     outputs = JSON.parse(tf.ok(['output', '-json', '-no-color']).stdout);
-    (global as Record<string, unknown>).__overrides = overrides;
   });
 
   after(async () => {
@@ -150,7 +210,6 @@ describe('terraform e2e: apply the dr-pilot-light stack into the emulator', func
   });
 
   const resourcesOf = (type: string) => state.values.root_module.resources.filter((r) => r.type === type);
-  const varArgs = () => [`-var-file=${TFVARS}`, `-var-file=${(global as Record<string, unknown>).__overrides as string}`];
 
   it('writes a spec document the reconciler accepts, with real ARNs', async () => {
     const ssm = new SSMClient(clientConfig());
@@ -192,9 +251,34 @@ describe('terraform e2e: apply the dr-pilot-light stack into the emulator', func
   });
 
   it('a second plan changes nothing but known emulator read-back drift', () => {
-    const changes = plannedChanges(tf, varArgs());
+    const changes = plannedChanges(tf, varArgs);
     expect(unexplained(changes), JSON.stringify(changes, null, 1)).to.deep.equal([]);
-    expect(changes.filter((c) => RECONCILER_OWNED_TYPES.includes(c.type))).to.deep.equal([]);
+    expect(touchingReconcilerFields(changes)).to.deep.equal([]);
+  });
+
+  it('the reconciler converges what Terraform created: pilot light, then a real failover', async function () {
+    this.timeout(120_000);
+    Object.assign(process.env, emulatorEnv(emulator.endpoint));
+    const name = outputs.spec_parameter_name.value as string;
+    const text = (await new SSMClient(clientConfig()).send(new GetParameterCommand({ Name: name }))).Parameter!.Value!;
+    const env = parseSpec(text, name);
+    const port = createAwsPort({ region: env.spec.region, maxAttempts: 2, retryBaseDelayMs: 5 });
+    const notReady = (r: Awaited<ReturnType<typeof reconcileOnce>>) => JSON.stringify(r.status?.resources.filter((x) => !x.ready), null, 1);
+
+    const first = await reconcileOnce(port, env, { trigger: { kind: 'manual' }, minBackoffMs: 5 });
+    expect(first.outcome, notReady(first)).to.equal('Converged');
+    expect(first.results, 'Terraform left everything at pilot-light values').to.deep.equal([]);
+
+    await port.putModeParameter(env.spec.modeParameter, 'active');
+    const up = await reconcileOnce(port, env, { trigger: { kind: 'parameter-change' }, minBackoffMs: 5 });
+    expect(up.outcome, notReady(up)).to.equal('Converged');
+    expect(up.results.filter((r) => r.action.kind === 'PromoteReplica').map((r) => r.ok)).to.deep.equal([true]);
+    expect((await port.describeReplica(env.spec.database!.replicaIdentifier)).isReplica).to.equal(false);
+    for (const a of await port.describeAsgs(env.spec.autoScalingGroups.map((g) => g.name))) {
+      expect(a.mixedInstancesPolicy?.instancesDistribution.onDemandPercentageAboveBaseCapacity, a.name).to.equal(100);
+    }
+    const again = await reconcileOnce(port, env, { trigger: { kind: 'resync' }, minBackoffMs: 5 });
+    expect(again.results).to.deep.equal([]);
   });
 
   it('S7: after the reconciler changes what it owns, a plan changes nothing', async () => {
@@ -222,8 +306,8 @@ describe('terraform e2e: apply the dr-pilot-light stack into the emulator', func
     const ecs = new ECSClient(clientConfig());
     await ecs.send(new UpdateServiceCommand({ cluster: 'dr', service: 'frontend', desiredCount: 2, capacityProviderStrategy: [{ capacityProvider: 'FARGATE', weight: 1 }] }));
 
-    const changes = plannedChanges(tf, varArgs());
-    expect(changes.filter((c) => RECONCILER_OWNED_TYPES.includes(c.type)), JSON.stringify(changes, null, 1)).to.deep.equal([]);
+    const changes = plannedChanges(tf, varArgs);
+    expect(touchingReconcilerFields(changes), JSON.stringify(changes, null, 1)).to.deep.equal([]);
     expect(unexplained(changes), JSON.stringify(changes, null, 1)).to.deep.equal([]);
     expect((await ssm.send(new GetParameterCommand({ Name: '/dr/mode' }))).Parameter!.Value).to.equal('active');
   });
