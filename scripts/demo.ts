@@ -32,18 +32,21 @@ const say = (s: string) => console.log(s);
 const step = (n: string, title: string) => say(`\n${p.bold(p.cyan(`── ${n} ${title}`))} ${p.dim(`(t+${elapsed()})`)}`);
 
 let emulator: Emulator | undefined;
-let stopping = false;
+let exiting: Promise<never> | undefined;
 
-/** Stops the emulator (unless --keep and the walkthrough finished) and exits. */
-async function cleanup(code: number): Promise<never> {
-  if (!stopping) {
-    stopping = true;
+/**
+ * Stops the emulator (unless --keep and the walkthrough finished) and exits. The first call decides the exit
+ * code: after Ctrl-C, the walkthrough failing as its emulator goes away must not turn 130 into 1.
+ */
+function cleanup(code: number): Promise<never> {
+  exiting ??= (async () => {
     if (emulator && !(keep && code === 0)) {
       await emulator.stop().catch(() => undefined);
       say(p.dim('emulator stopped; no state left behind'));
     }
-  }
-  process.exit(code);
+    process.exit(code);
+  })();
+  return exiting;
 }
 
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {
