@@ -492,6 +492,7 @@ async function passUnderLease(port: AwsPort, env: DrEnvironment, opts: PassOptio
   };
   await port.writeState(spec.stateTable, STATUS_KEY, status);
 
+  metrics.add('ActiveMode', mode === 'active' ? 1 : 0, 'Count');
   metrics.add('PendingActions', finalPlan.actions.length, 'Count');
   metrics.add('DriftedResources', finalPlan.resources.filter((r) => !r.inSync).length, 'Count');
   log.info(`Reconcile pass finished: ${outcome}`, {

@@ -8,6 +8,7 @@ export const METRIC_NAMESPACE = 'PilotLight';
 
 /** Reconciler metrics shown, with the statistic that makes sense for each. */
 export const DASHBOARD_METRICS: ReadonlyArray<{ readonly name: string; readonly stat: string; readonly title: string }> = [
+  { name: 'ActiveMode', stat: 'Maximum', title: 'Mode (1 active, 0 pilot-light)' },
   { name: 'ConvergenceSeconds', stat: 'Maximum', title: 'Convergence (s): mode requested → Ready' },
   { name: 'PendingActions', stat: 'Maximum', title: 'Pending actions (0 = converged)' },
   { name: 'DriftedResources', stat: 'Maximum', title: 'Drifted resources' },

@@ -192,7 +192,7 @@ describe('terraform: dr-lambda module', () => {
 
   it('adds a dashboard of the PilotLight metrics for environment dr', () => {
     const body = String(resourceAt(synth(), 'aws_cloudwatch_dashboard', 'dashboard').dashboard_body);
-    for (const metric of ['ConvergenceSeconds', 'PendingActions', 'DriftedResources', 'Failovers', 'DrillOutcome']) {
+    for (const metric of ['ActiveMode', 'ConvergenceSeconds', 'PendingActions', 'DriftedResources', 'Failovers', 'DrillOutcome']) {
       expect(body).to.contain(`["PilotLight", "${metric}", "Environment", "dr", "service", "dr-dr-failover"]`);
     }
   });
