@@ -340,6 +340,9 @@ export function processIo(): Io {
 }
 
 if (require.main === module) {
+  // The SDK's notice that *future* SDK releases need Node 22 says nothing about this pinned install; on an
+  // operator's terminal it only buries the answer.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   void main(process.argv.slice(2), processIo()).then((code) => {
     process.exitCode = code;
   });

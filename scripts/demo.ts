@@ -24,6 +24,8 @@ import type { DrStatus } from '../reconciler/status';
 import { emulatorEnv, startEmulator, type Emulator } from '../test/support/emulator';
 import { SEED, seedPilotLight } from '../test/support/seed';
 
+// The pinned SDK works on this Node; its notice about future SDK releases would only clutter the walkthrough.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const keep = process.argv.includes('--keep');
 const p = paint(!!process.stdout.isTTY && !process.env.NO_COLOR);
 const t0 = Date.now();
@@ -79,7 +81,10 @@ async function showPlan(env: DrEnvironment, mode?: string) {
 
 async function run(): Promise<void> {
   step('1/6', 'Starting the AWS emulator (moto) on 127.0.0.1');
-  emulator = await startEmulator();
+  const dir = join(process.cwd(), '.tmp', 'demo');
+  mkdirSync(dir, { recursive: true });
+  // With --keep the server must outlive this process: its log goes to a file, not to our pipe.
+  emulator = await startEmulator(keep ? { logFile: join(dir, 'emulator.log') } : {});
   Object.assign(process.env, emulatorEnv(emulator.endpoint));
   say(`  emulator at ${emulator.endpoint} (pid ${emulator.pid})`);
 
@@ -89,8 +94,6 @@ async function run(): Promise<void> {
   say(`  seeded with the SDK in ${(seeded.durationMs / 1000).toFixed(1)}s: RDS app-primary (us-east-1) → read replica app-replica (us-west-2),`);
   say(`  ASGs dr-jenkins and dr-monitoring (spot, 0), ECS cluster dr with ${env.spec.ecsServices.length} services (FARGATE_SPOT, 0), target groups, alarm, health check, state table.`);
   say(p.dim('  (the Terraform stack itself is applied into the emulator by `npm run test:e2e`; the walkthrough seeds the same resources directly to stay under 90 s)'));
-  const dir = join(process.cwd(), '.tmp', 'demo');
-  mkdirSync(dir, { recursive: true });
   const specFile = join(dir, 'dr.json');
   writeFileSync(specFile, JSON.stringify(env, null, 2));
   // The Lambda reads its spec from SSM, as the dr-lambda module sets it up.
@@ -143,9 +146,10 @@ async function run(): Promise<void> {
   say(`  failover converged in ${afterFailover.timings.convergenceSeconds ?? '?'}s, failback in ${afterFailback.timings.convergenceSeconds ?? '?'}s, drill ${history?.outcome} (converged in ${history?.convergenceSeconds ?? '?'}s)`);
   say(`  walkthrough took ${elapsed()}`);
   if (keep) {
+    emulator.detach();
     say(`\n${p.bold('Emulator left running')} (pid ${emulator.pid}). Point drctl at it:`);
     say(`  export AWS_ENDPOINT_URL=${emulator.endpoint} AWS_REGION=${env.spec.region} AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing`);
-    say(`  npx drctl status --spec ${relative(process.cwd(), specFile)}`);
+    say(`  npm run -s drctl -- status --spec ${relative(process.cwd(), specFile)}`);
     say(`  stop it with: kill ${emulator.pid}`);
   }
 }

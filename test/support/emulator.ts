@@ -3,7 +3,7 @@
  * bugs the reconciler can see) on a free loopback port, one process group per emulator.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import * as http from 'node:http';
 import * as net from 'node:net';
 import * as path from 'node:path';
@@ -19,6 +19,11 @@ export interface Emulator {
   reset(): Promise<void>;
   /** Stops the server's process group and waits until the server has exited. Idempotent. */
   stop(): Promise<void>;
+  /**
+   * Leaves the server running after this process exits (`npm start -- --keep`): it is no longer killed on
+   * exit. Only for an emulator started with `logFile`, whose output does not depend on this process.
+   */
+  detach(): void;
 }
 
 /** Options of `startEmulator`. */
@@ -27,6 +32,8 @@ export interface StartEmulatorOptions {
   readonly startTimeoutMs?: number;
   /** Ports tried before giving up when another process takes the chosen port first. @default 5 */
   readonly portAttempts?: number;
+  /** Write the server's stderr to this file instead of a pipe, so the server can outlive this process. */
+  readonly logFile?: string;
 }
 
 /** The moto version the launcher's patches are written for. */
@@ -68,7 +75,7 @@ export async function startEmulator(opts: StartEmulatorOptions = {}): Promise<Em
   for (let i = 0; i < attempts; i++) {
     const port = await freePort();
     try {
-      return await launch(python, launcher, port, timeoutMs);
+      return await launch(python, launcher, port, timeoutMs, opts.logFile);
     } catch (err) {
       lastError = err as Error;
       // Only a port clash is worth another port; anything else would fail the same way again.
@@ -150,28 +157,33 @@ function freePort(): Promise<number> {
   });
 }
 
-async function launch(python: string, launcher: string, port: number, timeoutMs: number): Promise<Emulator> {
+async function launch(python: string, launcher: string, port: number, timeoutMs: number, logFile?: string): Promise<Emulator> {
+  const logFd = logFile === undefined ? undefined : openSync(logFile, 'a');
   // detached: the server leads its own process group, so stop() can end it and anything it spawned.
   const child = spawn(python, [launcher, '--host', HOST, '--port', String(port)], {
     detached: true,
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', 'ignore', logFd ?? 'pipe'],
     env: { ...process.env, PYTHONUNBUFFERED: '1' },
   });
+  if (logFd !== undefined) closeSync(logFd);
   const pid = child.pid;
   if (pid === undefined) throw new Error(`emulator: could not spawn ${python} ${launcher}`);
   liveGroups.add(pid);
 
-  let stderr = '';
-  child.stderr!.setEncoding('utf8');
-  // Always drain stderr: a full pipe would block the server.
-  child.stderr!.on('data', (chunk: string) => {
-    stderr = (stderr + chunk).slice(-STDERR_TAIL_BYTES);
-  });
+  let piped = '';
+  const stderrTail = () => (logFile === undefined ? piped : readTail(logFile));
+  if (child.stderr) {
+    child.stderr.setEncoding('utf8');
+    // Always drain stderr: a full pipe would block the server.
+    child.stderr.on('data', (chunk: string) => {
+      piped = (piped + chunk).slice(-STDERR_TAIL_BYTES);
+    });
+  }
   const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')));
   exited.then(() => liveGroups.delete(pid));
   // A forgotten emulator must not keep the test process alive; the exit handler above still kills it.
   child.unref();
-  (child.stderr as unknown as { unref?: () => void }).unref?.();
+  (child.stderr as unknown as { unref?: () => void } | null)?.unref?.();
 
   const endpoint = `http://${HOST}:${port}`;
   const deadline = Date.now() + timeoutMs;
@@ -179,13 +191,13 @@ async function launch(python: string, launcher: string, port: number, timeoutMs:
   exited.then((s) => (exitStatus = s));
   for (;;) {
     if (exitStatus !== undefined) {
-      if (/address already in use/i.test(stderr)) throw new PortInUseError(`port ${port} is in use`);
-      throw new Error(`emulator: server exited (${exitStatus}) before answering on ${endpoint}; stderr:\n${stderr.trim() || '(empty)'}`);
+      if (/address already in use/i.test(stderrTail())) throw new PortInUseError(`port ${port} is in use`);
+      throw new Error(`emulator: server exited (${exitStatus}) before answering on ${endpoint}; stderr:\n${stderrTail().trim() || '(empty)'}`);
     }
     if (await answers(`${endpoint}/moto-api/`)) break;
     if (Date.now() > deadline) {
       await stopChild(child, pid, exited);
-      throw new Error(`emulator: no answer on ${endpoint} within ${timeoutMs} ms; stderr:\n${stderr.trim() || '(empty)'}`);
+      throw new Error(`emulator: no answer on ${endpoint} within ${timeoutMs} ms; stderr:\n${stderrTail().trim() || '(empty)'}`);
     }
     await sleep(POLL_INTERVAL_MS);
   }
@@ -197,11 +209,15 @@ async function launch(python: string, launcher: string, port: number, timeoutMs:
     pid,
     async reset() {
       const status = await request('POST', `${endpoint}/moto-api/reset`);
-      if (status !== 200) throw new Error(`emulator: reset of ${endpoint} failed with http ${status}; stderr:\n${stderr.trim()}`);
+      if (status !== 200) throw new Error(`emulator: reset of ${endpoint} failed with http ${status}; stderr:\n${stderrTail().trim()}`);
     },
     stop() {
       stopping ??= stopChild(child, pid, exited);
       return stopping;
+    },
+    detach() {
+      if (logFile === undefined) throw new Error('emulator: only an emulator started with logFile can be detached');
+      liveGroups.delete(pid);
     },
   };
 }
@@ -258,4 +274,13 @@ function sleep(ms: number): Promise<void> {
 function lastLine(text: string | undefined): string | undefined {
   const lines = (text ?? '').trim().split('\n');
   return lines[lines.length - 1] || undefined;
+}
+
+/** The last bytes of a log file, for error messages. */
+function readTail(file: string): string {
+  try {
+    return readFileSync(file, 'utf8').slice(-STDERR_TAIL_BYTES);
+  } catch {
+    return '';
+  }
 }
