@@ -52,7 +52,9 @@ interface SpecOpts {
 
 /** Loads the environment: --spec FILE, $DRCTL_SPEC, --spec-parameter NAME, or --env NAME (stack outputs). */
 async function loadEnvironment(o: SpecOpts, io: Io): Promise<DrEnvironment> {
-  const file = o.spec ?? io.env.DRCTL_SPEC;
+  // Explicit flags win over the environment variable: a DRCTL_SPEC left over from the demo must not point
+  // an operator's --env at the wrong environment.
+  const file = o.spec ?? (o.specParameter || o.env ? undefined : io.env.DRCTL_SPEC);
   if (file) {
     let text: string;
     try {
@@ -155,8 +157,9 @@ Examples:
       .option('--spec-parameter <name>', 'read the document from this SSM parameter (e.g. /dr/spec) in AWS_REGION')
       .option('--env <name>', 'find the spec parameter in the deployed stack outputs of this environment (e.g. dr-pilot-light)')
       .option('--stack-dir <dir>', 'with --env: the synthesized stack directory (default cdktf.out/stacks/<env>)')
-      .option('--json', 'machine-readable JSON on stdout')
-      .option('--verbose', 'structured JSON logs of every step on stderr');
+      .option('--json', 'machine-readable JSON on stdout');
+  /** For the verbs that run a pass: its log on stderr. */
+  const withVerbose = (c: Command) => c.option('--verbose', 'structured JSON logs of every step on stderr (default: one line per action)');
 
   withSpec(cmd.command('plan'))
     .description('show what one reconcile pass would do now; reads only, changes nothing')
@@ -171,7 +174,7 @@ Examples:
       throw new ExitError(code, '');
     });
 
-  withSpec(cmd.command('reconcile'))
+  withVerbose(withSpec(cmd.command('reconcile')))
     .description('run one reconcile pass now (observe, plan, act, record status) and print the outcome')
     .action(async (o: SpecOpts & { verbose?: boolean }) => {
       const env = await loadEnvironment(o, io);
@@ -182,7 +185,7 @@ Examples:
     });
 
   withSpec(cmd.command('status'))
-    .description('show the last recorded status: conditions, mode and who set it, drill, per-resource desired vs observed')
+    .description('show the last recorded status: conditions, mode and who set it, drill, per-resource desired vs observed (exit 1 when the last pass is over 15 minutes old)')
     .action(async (o: SpecOpts) => {
       const env = await loadEnvironment(o, io);
       const s = await io.port(env.spec.region).readState<DrStatus>(env.spec.stateTable, STATUS_KEY);
@@ -194,7 +197,7 @@ Examples:
       throw new ExitError(statusExitCode(s), '');
     });
 
-  withSpec(cmd.command('set-mode'))
+  withVerbose(withSpec(cmd.command('set-mode')))
     .description('set the desired mode (pilot-light or active); the reconciler converges to it on its next pass')
     .argument('<mode>', 'pilot-light or active (exactly; anything else is refused)')
     .requiredOption('--reason <text>', 'why: recorded in status and shown to the next operator')
@@ -217,10 +220,20 @@ Examples:
       throw new ExitError(r.exitCode, '');
     });
 
-  const drill = cmd.command('drill').description('start a drill or show drills');
-  withSpec(drill.command('start'))
+  const drill = cmd
+    .command('drill')
+    .description('start a drill or show drills')
+    .action(() => {
+      drill.outputHelp();
+      throw new ExitError(EXIT.invalid, '');
+    });
+  withVerbose(withSpec(drill.command('start')))
     .description('start a drill now: DR goes active (no database promotion) and reverts by itself at expiry')
-    .option('--duration <minutes>', 'how long the drill keeps DR active (default: the spec\'s drill.durationMinutes)', parsePositiveInt)
+    .option('--duration <minutes>', 'how long the drill keeps DR active, 1 to 1440 (default: the spec\'s drill.durationMinutes)', (v: string) => {
+      const n = parsePositiveInt(v);
+      if (n > 1440) throw new InvalidArgumentError(`must be at most 1440 (a day), got: ${n}`);
+      return n;
+    })
     .action(async (o: SpecOpts & { duration?: number; verbose?: boolean }) => {
       const env = await loadEnvironment(o, io);
       const trigger: Trigger = { kind: 'start-drill', durationMinutes: o.duration, startedBy: `drctl (${userInfo().username})` };
@@ -240,9 +253,9 @@ Examples:
       throw new ExitError(EXIT.converged, '');
     });
 
-  withSpec(cmd.command('watch'))
+  withVerbose(withSpec(cmd.command('watch')))
     .description('follow a transition until Ready or --timeout: resources converged / total, pending actions, elapsed')
-    .option('--timeout <seconds>', 'give up after this long (exit 3)', parsePositiveInt, 900)
+    .option('--timeout <seconds>', 'give up after this long (exit 3, or 1 if degraded at that point)', parsePositiveInt, 900)
     .option('--interval <seconds>', 'seconds between looks', parsePositiveInt, 5)
     .option('--reconcile', 'run a pass at every look (when no Lambda runs them, e.g. on the local emulator)')
     .action(async (o: SpecOpts & { timeout: number; interval: number; reconcile?: boolean; verbose?: boolean }) => {

@@ -216,7 +216,8 @@ async function passUnderLease(port: AwsPort, env: DrEnvironment, opts: PassOptio
     drill = undefined;
     await persist({ drill: undefined, drillHistory });
     log.info(`Drill ${d.id} ended: ${outcome} (${reason})`, { drill: ended });
-    metrics.add('DrillOutcome', outcome === 'Passed' ? 1 : 0, 'Count');
+    // Passed 1, Failed 0; a superseded drill neither passed nor failed.
+    if (outcome !== 'Superseded') metrics.add('DrillOutcome', outcome === 'Passed' ? 1 : 0, 'Count');
     await notifier(`DR drill ${outcome.toLowerCase()}`, `DR ${env.metadata.name}: drill ${d.id} ended ${outcome}: ${reason}.`, { event: 'DrillEnded', drill: ended });
   };
   const writeMode = async (value: Mode, request: Omit<ModeRequest, 'modeVersion' | 'at' | 'mode'>) => {
@@ -340,6 +341,17 @@ async function passUnderLease(port: AwsPort, env: DrEnvironment, opts: PassOptio
     if (failover.primaryHealthy) note('the primary looks healthy again; DR stays active: failback is a deliberate operator step (drctl set-mode pilot-light)');
   }
 
+  // Mode changes made outside the pass (drctl set-mode, the console) are announced like automatic ones.
+  if (generation !== prev.observedGeneration && prev.observedGeneration !== 0 && !['alarm', 'health-check', 'drill', 'drill-expiry'].includes(modeRequest.source)) {
+    const who = `${modeRequest.source}${modeRequest.by ? ` (${modeRequest.by})` : ''}${modeRequest.reason ? `: ${modeRequest.reason}` : ''}`;
+    if (mode === 'active' && !drill) {
+      metrics.add('Failovers', 1, 'Count');
+      await notifier('DR failover started', `DR ${env.metadata.name}: failover started by ${who}. The read replica will be promoted.`, { event: 'FailoverStarted', source: modeRequest.source, by: modeRequest.by, reason: modeRequest.reason });
+    } else if (mode === 'pilot-light' && prev.mode === 'active') {
+      await notifier('DR returning to pilot light', `DR ${env.metadata.name}: returning to pilot light, requested by ${who}. Compute scales down; a promoted database is left alone.`, { event: 'FailbackStarted', source: modeRequest.source, by: modeRequest.by, reason: modeRequest.reason });
+    }
+  }
+
   // --- drill expiry, checked by every pass (S4) ---
   if (drill && ctx.now().getTime() >= Date.parse(drill.expiresAt)) {
     const d = drill;
@@ -392,6 +404,10 @@ async function passUnderLease(port: AwsPort, env: DrEnvironment, opts: PassOptio
   let finalPlan: Plan;
   for (;;) {
     const observed = await observe(port, spec);
+    if (promotion?.state === 'Requested' && observed.replica?.exists && !observed.replica.isReplica) {
+      // The request's outcome was unknown (timeout, crash); the instance now says it happened.
+      promotion = { ...promotion, state: 'Promoted', completedAt: ctx.now().toISOString() };
+    }
     if (mode === 'pilot-light' && promotion && promotion.state !== 'Requested' && observed.replica?.isReplica && observed.replica.status === 'available') {
       // The failback runbook re-created the replica: a future real failover may promote it (S1 is per replica).
       log.info(`Read replica ${observed.replica.identifier} is replicating again; clearing the DatabasePromoted latch`, { promotion });

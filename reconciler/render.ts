@@ -70,6 +70,15 @@ export function renderStatus(s: DrStatus, p: Paint): string {
         (s.timings.convergenceSeconds !== undefined ? `   ${p.bold('Convergence')} ${s.timings.convergenceSeconds}s` : ''),
     );
   }
+  if (s.failover && (s.failover.primaryHealthy !== undefined || s.failover.lastAutomaticAt)) {
+    const f = s.failover;
+    const health = f.primaryHealthy === undefined ? 'unknown' : f.primaryHealthy ? p.green('healthy') : p.red('unhealthy');
+    lines.push(
+      `${p.bold('Primary')} ${health}` +
+        (f.consecutiveUnhealthy ? ` (${f.consecutiveUnhealthy} consecutive unhealthy readings)` : '') +
+        (f.lastAutomaticAt ? `   ${p.bold('Last automatic failover')} ${f.lastAutomaticAt}` : ''),
+    );
+  }
   if (s.databasePromotion) lines.push(`${p.bold('DatabasePromoted')} ${s.databasePromotion.identifier}: ${s.databasePromotion.state} at ${s.databasePromotion.completedAt ?? s.databasePromotion.requestedAt}`);
   if (s.drill) lines.push(`${p.bold('Drill')} ${s.drill.id} running since ${s.drill.startedAt}, reverts at ${s.drill.expiresAt}` + (s.drill.replicaCheck ? `; replica: ${s.drill.replicaCheck.ok ? 'ok' : 'FAILED'} (${s.drill.replicaCheck.detail})` : ''));
   lines.push('', conditionsTable(s.conditions, p), '', resourcesTable(s.resources, p));

@@ -335,6 +335,39 @@ describe('reconcile pass (fake port)', () => {
     });
   });
 
+  it("an operator's failover and failback are announced", async () => {
+    const { port, pass } = world();
+    await pass();
+    port.setMode(MODE, 'active');
+    await port.writeState(TABLE, MODE_REQUEST_KEY, { mode: 'active', source: 'operator', by: 'alice', reason: 'INC-1', at: 'x', modeVersion: 2 });
+    await pass({ kind: 'parameter-change' });
+    port.setMode(MODE, 'pilot-light');
+    await pass({ kind: 'parameter-change' });
+    const subjects = port.world.published.map((p) => p.subject);
+    expect(subjects).to.include.members(['[pilot-light] DR failover started', '[pilot-light] DR returning to pilot light']);
+    expect(port.world.published.find((p) => p.subject.endsWith('failover started'))?.message).to.contain('operator (alice): INC-1');
+  });
+
+  it('a promotion whose outcome was unknown is latched Promoted once the instance shows it, so failback can clear it', async () => {
+    const { port, pass, status } = world();
+    port.failures.promoteReplica = () => {
+      // The request times out, but RDS did start the promotion.
+      port.world.replica!.isReplica = false;
+      return new PortError('timeout', { code: 'TimeoutError', retryable: true });
+    };
+    port.setMode(MODE, 'active');
+    await pass();
+    expect(status().databasePromotion?.state).to.equal('Promoted');
+    expect(port.calls.filter((c) => c.method === 'promoteReplica')).to.have.length(1);
+    // Failback runbook: back to pilot light, replica re-created → the latch clears.
+    port.setMode(MODE, 'pilot-light');
+    await pass();
+    port.world.replica = { ...replica() };
+    await pass();
+    expect(status().databasePromotion).to.equal(undefined);
+    expect(status().conditions.find((c) => c.type === 'FailbackRequired')?.status).to.equal('False');
+  });
+
   it('records who requested the mode', async () => {
     const { port, pass, status } = world();
     port.setMode(MODE, 'active');

@@ -94,6 +94,11 @@ describe('spec', () => {
     });
   }
 
+  it('accepts a $schema pointer for editors', () => {
+    const d = { $schema: '../reconciler/spec.schema.json', ...good() };
+    expect(problems(d)).to.deep.equal([]);
+  });
+
   it('reports JSON syntax errors with the source', () => {
     expect(() => parseSpec('{', 'dr.json')).to.throw(InvalidSpecError, /^invalid spec: dr.json: not valid JSON/);
   });
