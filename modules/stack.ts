@@ -92,6 +92,8 @@ export class DrPilotLightStack extends TerraformStack {
 
   constructor(scope: Construct, id: string = STACK_NAME, options: DrPilotLightStackOptions = {}) {
     super(scope, id);
+    // Variable validations that refer to other variables need Terraform 1.9.
+    this.addOverride('terraform.required_version', '>= 1.9');
     const env = options.environment ?? 'dr';
     new LocalBackend(this, { path: options.statePath ?? `terraform.${id}.tfstate` });
     const v = (this.vars = declareVariables(this));

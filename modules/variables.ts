@@ -250,19 +250,19 @@ export const VARIABLE_DEFINITIONS = {
     type: 'number',
     default: 60,
     description: 'Minimum time between two automatic failovers (rule S5).',
-    validation: [{ condition: 'var.failover_min_interval_minutes >= 0 && var.failover_min_interval_minutes <= 100000', errorMessage: 'failover_min_interval_minutes must be from 0 to 100000.' }],
+    validation: [{ condition: 'var.failover_min_interval_minutes >= 0 && var.failover_min_interval_minutes <= 100000 && floor(var.failover_min_interval_minutes) == var.failover_min_interval_minutes', errorMessage: 'failover_min_interval_minutes must be a whole number from 0 to 100000.' }],
   },
   unhealthy_readings: {
     type: 'number',
     default: 3,
     description: 'Consecutive unhealthy health-check readings (periodic backstop) before an automatic failover.',
-    validation: [{ condition: 'var.unhealthy_readings >= 1 && var.unhealthy_readings <= 100', errorMessage: 'unhealthy_readings must be from 1 to 100.' }],
+    validation: [{ condition: 'var.unhealthy_readings >= 1 && var.unhealthy_readings <= 100 && floor(var.unhealthy_readings) == var.unhealthy_readings', errorMessage: 'unhealthy_readings must be a whole number from 1 to 100.' }],
   },
   max_replica_lag_seconds: {
     type: 'number',
     default: 300,
     description: 'A drill fails if the replica lags more than this.',
-    validation: [{ condition: 'var.max_replica_lag_seconds >= 0 && var.max_replica_lag_seconds <= 86400', errorMessage: 'max_replica_lag_seconds must be from 0 to 86400.' }],
+    validation: [{ condition: 'var.max_replica_lag_seconds >= 0 && var.max_replica_lag_seconds <= 86400 && floor(var.max_replica_lag_seconds) == var.max_replica_lag_seconds', errorMessage: 'max_replica_lag_seconds must be a whole number from 0 to 86400.' }],
   },
   reconcile_concurrency: {
     type: 'number',

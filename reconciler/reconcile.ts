@@ -317,7 +317,7 @@ async function passUnderLease(port: AwsPort, env: DrEnvironment, opts: PassOptio
   }
 
   if (trigger.kind === 'resync' && spec.failover.healthCheckId) {
-    // Backstop (DESIGN.md §5): when CloudWatch cannot alarm, count unhealthy readings ourselves, over time.
+    // Backstop (docs/design.md §5): when CloudWatch cannot alarm, count unhealthy readings ourselves, over time.
     const lastAt = failover.lastReadingAt ? Date.parse(failover.lastReadingAt) : undefined;
     const t = ctx.now().getTime();
     if (lastAt === undefined || t - lastAt >= MIN_READING_INTERVAL_MS) {
@@ -586,7 +586,7 @@ function logAction(log: Log, e: { phase: 'start' | 'done' | 'failed'; action: Ac
   const a = e.action;
   if (e.phase === 'start') return log.info(describeAction(a), { action: a.kind, resource: a.resource });
   if (e.phase === 'failed') return log.error(`Failed: ${describeAction(a)}: ${e.error}`, { action: a.kind, resource: a.resource, attempts: e.attempt });
-  // Runbook wording (DESIGN.md §6).
+  // Runbook wording (docs/design.md §6).
   const done: Record<Action['kind'], string> = {
     PromoteReplica: `Successfully requested promotion of RDS read replica ${a.kind === 'PromoteReplica' ? a.identifier : ''}`,
     UpdateAsg: `Successfully scaled ASG ${a.kind === 'UpdateAsg' ? a.name : ''}`,

@@ -1,5 +1,5 @@
 /**
- * Status: what the last pass saw and did, in Kubernetes API conventions (DESIGN.md §4). Stored in the
+ * Status: what the last pass saw and did, in Kubernetes API conventions (docs/design.md §4). Stored in the
  * state table under STATUS_KEY, where the next pass and `drctl status` read it.
  *
  * Everything here is pure: the pass hands in what happened and gets the next document back.
@@ -54,7 +54,7 @@ export interface DatabasePromotion {
   readonly generation: number;
 }
 
-/** A drill: `active` plus this record (DESIGN.md §1). */
+/** A drill: `active` plus this record (docs/design.md §1). */
 export interface DrillRecord {
   readonly id: string;
   readonly startedAt: string;

@@ -55,5 +55,19 @@ export function dashboardBody(input: { environment: string; region: string; func
       ],
     },
   });
+  // Drill history: the reconciler logs one line per ended drill ("Drill <id> ended: <outcome> (<why>)").
+  widgets.push({
+    type: 'log',
+    x: 0,
+    y: Math.ceil((i + 1) / 3) * height,
+    width: width * 3,
+    height,
+    properties: {
+      title: 'Drill history and mode changes',
+      region: input.region,
+      view: 'table',
+      query: `SOURCE '/aws/lambda/${input.functionName}' | fields @timestamp, message | filter message like /^Drill .* ended|^Starting DR drill|^Failing over|^Reconcile pass finished: / | sort @timestamp desc | limit 50`,
+    },
+  });
   return { widgets };
 }

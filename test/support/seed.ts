@@ -1,5 +1,5 @@
 /**
- * Seeds the emulator with a complete pilot-light DR environment (names from DESIGN.md section 6) using the
+ * Seeds the emulator with a complete pilot-light DR environment (names from docs/design.md section 6) using the
  * real SDK clients, and returns the DrEnvironment document that describes it.
  *
  * Everything is created at pilot-light values, as Terraform would leave it: replica replicating, ASGs at
