@@ -296,12 +296,14 @@ Examples:
         else if (io.tty && io.status) io.status(line);
         else if (line.replace(/^\[\s*\d+s\] /, '') !== last) io.out(line);
         last = line.replace(/^\[\s*\d+s\] /, '');
+        // On a terminal the progress line has no newline yet: end it before the verdict.
+        const nl = io.tty && io.status && !o.json ? '\n' : '';
         if (code === EXIT.converged || code === EXIT.invalid) {
-          if (!o.json) io.out(code === EXIT.converged ? `Ready after ${elapsed}s.` : 'Invalid mode value: see drctl status.');
+          if (!o.json) io.out(nl + (code === EXIT.converged ? `Ready after ${elapsed}s.` : 'Invalid mode value: see drctl status.'));
           throw new ExitError(code, '');
         }
         if (elapsed >= o.timeout) {
-          if (!o.json) io.out(`Not ready after ${o.timeout}s (${note || 'waiting'}).`);
+          if (!o.json) io.out(`${nl}Not ready after ${o.timeout}s (${note || 'waiting'}).`);
           throw new ExitError(code === EXIT.failed ? EXIT.failed : EXIT.progressing, '');
         }
         await io.sleep(o.interval * 1000);

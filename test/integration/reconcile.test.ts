@@ -29,20 +29,25 @@ describe('reconciler on the emulator', function () {
   const pass = (trigger: Trigger = { kind: 'manual' }) => reconcileOnce(port, env, { trigger, minBackoffMs: 5 });
   const setMode = (v: string) => port.putModeParameter(env.spec.modeParameter, v);
 
-  /** Runs drctl in-process against the emulator; returns exit code and output. */
-  async function drctl(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  /** Runs drctl in-process against the emulator; returns exit code and output (and live lines on a "terminal"). */
+  async function drctl(...args: string[]): Promise<{ code: number; out: string; err: string; live: string[] }> {
+    return drctlOn(false, ...args);
+  }
+  async function drctlOn(tty: boolean, ...args: string[]): Promise<{ code: number; out: string; err: string; live: string[] }> {
     const out: string[] = [];
     const err: string[] = [];
+    const live: string[] = [];
     const io: Io = {
       out: (s) => out.push(s),
       err: (s) => err.push(s),
-      tty: false,
-      env: { ...process.env },
+      tty,
+      env: { ...process.env, NO_COLOR: '1' },
       port: fastPort,
       sleep: async () => undefined,
+      status: (line) => live.push(line),
     };
     const code = await main(args, io);
-    return { code, out: out.join('\n'), err: err.join('\n') };
+    return { code, out: out.join('\n'), err: err.join('\n'), live };
   }
 
   before(async function () {
@@ -201,6 +206,24 @@ describe('reconciler on the emulator', function () {
       const j = JSON.parse((await drctl('status', '--spec', specFile, '--json')).out) as DrStatus;
       expect(j.mode).to.equal('active');
       expect(j.modeRequest).to.include({ source: 'operator' });
+    });
+
+    it('watch on a terminal shows live progress on one line, then the result', async () => {
+      await drctl('set-mode', 'active', '--reason', 'tty test', '--spec', specFile);
+      const w = await drctlOn(true, 'watch', '--reconcile', '--spec', specFile, '--timeout', '30', '--interval', '1');
+      expect(w.code, w.out + w.err).to.equal(0);
+      expect(w.live.length).to.be.greaterThan(0);
+      expect(w.live[w.live.length - 1]).to.match(/^\[\s*\d+s\] mode active: (\d+)\/\1 resources ready, 0 pending actions$/);
+      expect(w.out).to.match(/^\nReady after \d+s\.$/);
+    });
+
+    it('watch without --reconcile reads only, and gives up at the timeout with exit 3', async () => {
+      await drctl('set-mode', 'active', '--reason', 'nobody reconciles', '--spec', specFile);
+      proxy.clear();
+      const w = await drctl('watch', '--spec', specFile, '--timeout', '1', '--interval', '1');
+      expect(w.code).to.equal(3);
+      expect(w.out).to.match(/Not ready after 1s/);
+      expect(proxy.writes().map((c) => c.action)).to.deep.equal([]);
     });
 
     it('drill start → drill status shows it running; no promotion', async () => {
