@@ -504,6 +504,7 @@ async function passUnderLease(port: AwsPort, env: DrEnvironment, opts: PassOptio
       writes: results.reduce((n, r) => n + r.attempts, 0),
       rounds,
       failedActions: failed.length,
+      notes,
     },
   };
   await port.writeState(spec.stateTable, STATUS_KEY, status);

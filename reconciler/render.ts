@@ -84,7 +84,10 @@ export function renderStatus(s: DrStatus, p: Paint): string {
   lines.push('', conditionsTable(s.conditions, p), '', resourcesTable(s.resources, p));
   if (s.pendingActions.length > 0) lines.push('', p.bold('Pending actions:'), ...s.pendingActions.map((a) => `  - ${a}`));
   if (s.drillHistory.length > 0) lines.push('', renderDrills(s, p));
-  if (s.lastPass) lines.push('', p.dim(`Last pass: ${s.lastPass.finishedAt} (${s.lastPass.trigger}, ${s.lastPass.writes} writes, ${s.lastPass.failedActions} failed)`));
+  if (s.lastPass) {
+    lines.push('', p.dim(`Last pass: ${s.lastPass.finishedAt} (${s.lastPass.trigger}, ${s.lastPass.writes} writes, ${s.lastPass.failedActions} failed)`));
+    for (const n of s.lastPass.notes ?? []) lines.push(p.yellow(`note: ${n}`));
+  }
   return lines.join('\n');
 }
 

@@ -125,6 +125,8 @@ export interface DrStatus {
     readonly writes: number;
     readonly rounds: number;
     readonly failedActions: number;
+    /** What the pass decided about its trigger, for a person (alarm ignored, failover latched, …). */
+    readonly notes?: readonly string[];
   };
 }
 

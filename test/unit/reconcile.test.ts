@@ -179,6 +179,7 @@ describe('reconcile pass (fake port)', () => {
       expect(port.world.params.get(MODE)?.value).to.equal('active');
       expect(port.world.asgs.get('dr-jenkins')?.desiredCapacity).to.equal(1);
       expect(r3.notes.join(' ')).to.contain('failback is a deliberate operator step');
+      expect(status().lastPass?.notes?.join(' ')).to.contain('the primary looks healthy again');
     });
 
     it('an alarm event whose alarm is already OK does nothing', async () => {
