@@ -13,7 +13,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { createAwsPort } from './aws';
 import { errorMessage, InvalidSpecError } from './errors';
 import type { AwsPort } from './port';
-import { exitCodeFor, MODE_REQUEST_KEY, planOnly, reconcileOnce, type Log, type Trigger } from './reconcile';
+import { MODE_REQUEST_KEY, planOnly, reconcileOnce, type Log, type Trigger } from './reconcile';
 import { paint, renderDrills, renderPass, renderPlan, renderStatus, type Paint } from './render';
 import { parseMode, parseSpec, type DrEnvironment } from './spec';
 import { condition, STATUS_KEY, type DrStatus, type ModeRequest } from './status';
@@ -363,4 +363,3 @@ if (require.main === module) {
   });
 }
 
-export { exitCodeFor };

@@ -31,7 +31,7 @@ function world() {
   return { port, clock, pass, status };
 }
 
-const writesOf = (port: FakePort, from = 0) => port.calls.slice(from).filter((c) => ['promoteReplica', 'updateAsg', 'updateService', 'registerTargets', 'deregisterTargets'].includes(c.method));
+const writesOf = (port: FakePort, from = 0) => port.resourceWrites().filter((c) => port.calls.indexOf(c) >= from);
 
 describe('reconcile pass (fake port)', () => {
   it('pilot-light → active converges in one pass; a second pass writes nothing', async () => {
