@@ -61,6 +61,8 @@ export interface AwsPortOptions {
 const MAX_RETRY_DELAY_MS = 3_000;
 /** DescribeServices accepts at most 10 services a call. */
 const DESCRIBE_SERVICES_BATCH = 10;
+/** Target groups asked for in one DescribeTargetGroups call (the API pages at 400; 20 keeps errors local). */
+const DESCRIBE_TARGET_GROUPS_BATCH = 20;
 /** DescribeTasks accepts at most 100 tasks a call. */
 const DESCRIBE_TASKS_BATCH = 100;
 /** SNS rejects subjects longer than 100 characters; a long subject must not cost us the notification. */
@@ -426,27 +428,46 @@ export function createAwsPort(opts: AwsPortOptions): AwsPort {
       return addresses;
     },
 
-    async describeTargetGroup(arn: string): Promise<TargetGroupObservation> {
-      let group;
-      try {
-        const out = await dr().elbv2().send(new DescribeTargetGroupsCommand({ TargetGroupArns: [arn] }));
-        group = out.TargetGroups?.[0];
-      } catch (err) {
-        if (!hasCode(err, 'TargetGroupNotFoundException', 'TargetGroupNotFound')) throw toPortError(err, 'elbv2 DescribeTargetGroups', arn);
+    async describeTargetGroups(arns: readonly string[]): Promise<TargetGroupObservation[]> {
+      if (arns.length === 0) return [];
+      // One DescribeTargetGroups for many groups; target health is per group in the API.
+      const groups = new Map<string, { TargetType?: string; Port?: number }>();
+      for (const batch of chunks(arns, DESCRIBE_TARGET_GROUPS_BATCH)) {
+        try {
+          const out = await dr().elbv2().send(new DescribeTargetGroupsCommand({ TargetGroupArns: [...batch] }));
+          for (const g of out.TargetGroups ?? []) if (g.TargetGroupArn) groups.set(g.TargetGroupArn, g);
+        } catch (err) {
+          if (!hasCode(err, 'TargetGroupNotFoundException', 'TargetGroupNotFound')) throw toPortError(err, 'elbv2 DescribeTargetGroups', batch.join(', '));
+          // One missing group fails the whole call: ask one by one to tell which.
+          for (const arn of batch) {
+            try {
+              const out = await dr().elbv2().send(new DescribeTargetGroupsCommand({ TargetGroupArns: [arn] }));
+              const g = out.TargetGroups?.[0];
+              if (g) groups.set(arn, g);
+            } catch (e) {
+              if (!hasCode(e, 'TargetGroupNotFoundException', 'TargetGroupNotFound')) throw toPortError(e, 'elbv2 DescribeTargetGroups', arn);
+            }
+          }
+        }
       }
-      if (!group) return { arn, exists: false, targets: [] };
-      const health = await call('elbv2 DescribeTargetHealth', arn, () =>
-        dr().elbv2().send(new DescribeTargetHealthCommand({ TargetGroupArn: arn })),
+      return Promise.all(
+        arns.map(async (arn): Promise<TargetGroupObservation> => {
+          const group = groups.get(arn);
+          if (!group) return { arn, exists: false, targets: [] };
+          const health = await call('elbv2 DescribeTargetHealth', arn, () =>
+            dr().elbv2().send(new DescribeTargetHealthCommand({ TargetGroupArn: arn })),
+          );
+          return {
+            arn,
+            exists: true,
+            targetType: group.TargetType,
+            port: group.Port,
+            targets: (health.TargetHealthDescriptions ?? [])
+              .filter((d) => d.Target?.Id)
+              .map((d) => ({ id: d.Target!.Id!, port: d.Target!.Port, state: d.TargetHealth?.State ?? 'unavailable' })),
+          };
+        }),
       );
-      return {
-        arn,
-        exists: true,
-        targetType: group.TargetType,
-        port: group.Port,
-        targets: (health.TargetHealthDescriptions ?? [])
-          .filter((d) => d.Target?.Id)
-          .map((d) => ({ id: d.Target!.Id!, port: d.Target!.Port, state: d.TargetHealth?.State ?? 'unavailable' })),
-      };
     },
 
     async promoteReplica(identifier: string): Promise<void> {

@@ -33,7 +33,7 @@ export async function observe(port: AwsPort, spec: EnvironmentSpec): Promise<Obs
       : Promise.resolve(undefined),
     safe(spec.autoScalingGroups.map((a) => `asg/${a.name}`), () => (spec.autoScalingGroups.length > 0 ? port.describeAsgs(spec.autoScalingGroups.map((a) => a.name)) : Promise.resolve([])), []),
     Promise.all([...clusters].map(([cluster, names]) => safe(names.map((n) => serviceKey(cluster, n)), () => port.describeServices(cluster, names), []))),
-    Promise.all(tgArns.map((arn) => safe([targetGroupKey(arn)], () => port.describeTargetGroup(arn).then((t): TargetGroupObservation | undefined => t), undefined))),
+    safe(tgArns.map(targetGroupKey), () => port.describeTargetGroups(tgArns), [] as TargetGroupObservation[]),
     // A failed task listing blocks only the target groups it feeds, never the service's own scaling.
     Promise.all(fed.map((s) => safe(s.loadBalancers.map((l) => targetGroupKey(l.targetGroupArn)), () => port.listServiceTasks(s.cluster, s.name), undefined))),
   ]);
@@ -47,7 +47,7 @@ export async function observe(port: AwsPort, spec: EnvironmentSpec): Promise<Obs
     replica,
     asgs,
     services,
-    targetGroups: targetGroups.filter((t): t is TargetGroupObservation => t !== undefined),
+    targetGroups,
     serviceTasks,
     readErrors,
   };

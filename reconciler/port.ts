@@ -171,7 +171,8 @@ export interface AwsPort {
   describeServices(cluster: string, names: ReadonlyArray<string>): Promise<ServiceObservation[]>;
   /** Addresses of the RUNNING tasks of a service. */
   listServiceTasks(cluster: string, service: string): Promise<TaskAddress[]>;
-  describeTargetGroup(arn: string): Promise<TargetGroupObservation>;
+  /** One observation per ARN, in the order given; missing groups have `exists: false`. Batched. */
+  describeTargetGroups(arns: ReadonlyArray<string>): Promise<TargetGroupObservation[]>;
 
   // --- act (DR region) ---
   promoteReplica(identifier: string): Promise<void>;

@@ -105,11 +105,19 @@ describe('aws port against the emulator', function () {
     });
 
     it('describes a target group and its targets, and a missing one as not existing', async () => {
-      const tg = await port.describeTargetGroup(seeded.targetGroupArns.frontend);
+      const tg = (await port.describeTargetGroups([seeded.targetGroupArns.frontend]))[0];
       expect(tg).to.deep.equal({ arn: seeded.targetGroupArns.frontend, exists: true, targetType: 'ip', port: SEED.frontendPort, targets: [] });
-      const jenkins = await port.describeTargetGroup(seeded.targetGroupArns.jenkins);
+      const jenkins = (await port.describeTargetGroups([seeded.targetGroupArns.jenkins]))[0];
       expect(jenkins).to.include({ exists: true, targetType: 'instance', port: 8080 });
-      expect(await port.describeTargetGroup(MISSING_TG_ARN)).to.deep.equal({ arn: MISSING_TG_ARN, exists: false, targets: [] });
+      expect((await port.describeTargetGroups([MISSING_TG_ARN]))[0]).to.deep.equal({ arn: MISSING_TG_ARN, exists: false, targets: [] });
+    });
+
+    it('describes many target groups in one batch, in order, a missing one among them', async () => {
+      const arns = [seeded.targetGroupArns.jenkins, MISSING_TG_ARN, seeded.targetGroupArns.frontend, seeded.targetGroupArns.grafana];
+      const observed = await port.describeTargetGroups(arns);
+      expect(observed.map((o) => [o.arn, o.exists])).to.deep.equal(arns.map((a) => [a, a !== MISSING_TG_ARN]));
+      expect(observed[2]).to.include({ targetType: 'ip', port: SEED.frontendPort });
+      expect(await port.describeTargetGroups([])).to.deep.equal([]);
     });
 
     it('lists no tasks for a service at desired 0 or a missing service', async () => {
@@ -214,20 +222,20 @@ describe('aws port against the emulator', function () {
         arn,
         tasks.map((t) => ({ id: t.ip, port: SEED.frontendPort })),
       );
-      const registered = await port.describeTargetGroup(arn);
+      const registered = (await port.describeTargetGroups([arn]))[0];
       expect(registered.targets.map((t) => t.id).sort()).to.deep.equal(tasks.map((t) => t.ip).sort());
       for (const t of registered.targets) expect(t).to.include({ port: SEED.frontendPort, state: 'healthy' });
 
       await port.deregisterTargets(arn, [{ id: tasks[0].ip, port: SEED.frontendPort }]);
       // As in AWS, a deregistered target drains for the group's deregistration delay (30 s in the seed).
-      const after = await port.describeTargetGroup(arn);
+      const after = (await port.describeTargetGroups([arn]))[0];
       expect(after.targets).to.have.deep.members([
         { id: tasks[1].ip, port: SEED.frontendPort, state: 'healthy' },
         { id: tasks[0].ip, port: SEED.frontendPort, state: 'draining' },
       ]);
       // Deregistering again, or a target that was never registered, is a no-op (AWS answers 200).
       await port.deregisterTargets(arn, [{ id: tasks[0].ip, port: SEED.frontendPort }, { id: '10.20.9.9', port: SEED.frontendPort }]);
-      expect(await port.describeTargetGroup(arn)).to.deep.equal(after);
+      expect((await port.describeTargetGroups([arn]))[0]).to.deep.equal(after);
       // Empty lists are no calls at all (the API refuses them).
       await port.registerTargets(arn, []);
       await port.deregisterTargets(arn, []);
@@ -237,7 +245,7 @@ describe('aws port against the emulator', function () {
       const [jenkins] = await port.describeAsgs(['dr-jenkins']);
       const instanceId = jenkins.instances[0].instanceId;
       await port.registerTargets(seeded.targetGroupArns.jenkins, [{ id: instanceId }]);
-      const tg = await port.describeTargetGroup(seeded.targetGroupArns.jenkins);
+      const tg = (await port.describeTargetGroups([seeded.targetGroupArns.jenkins]))[0];
       expect(tg.targets).to.deep.equal([{ id: instanceId, port: 8080, state: 'healthy' }]);
     });
 

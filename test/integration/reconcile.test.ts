@@ -95,7 +95,7 @@ describe('reconciler on the emulator', function () {
       expect(s.desiredCount, s.name).to.equal(want.desiredCount);
       expect(s.capacityProviderStrategy.map((c) => c.capacityProvider), s.name).to.deep.equal(['FARGATE']);
     }
-    const jenkins = await port.describeTargetGroup(seeded.targetGroupArns.jenkins);
+    const jenkins = (await port.describeTargetGroups([seeded.targetGroupArns.jenkins]))[0];
     expect(jenkins.targets.map((t) => t.id)).to.deep.equal(asgs[0].instances.map((i) => i.instanceId));
     expect(up.status?.timings.convergenceSeconds).to.be.a('number');
 
@@ -109,7 +109,7 @@ describe('reconciler on the emulator', function () {
     expect(down.outcome).to.equal('Converged');
     expect((await port.describeAsgs(['dr-jenkins']))[0]).to.include({ desiredCapacity: 0 });
     // Deregistered targets drain for a while, as in AWS: none may still be in service.
-    expect((await port.describeTargetGroup(seeded.targetGroupArns.jenkins)).targets.filter((t) => t.state !== 'draining')).to.deep.equal([]);
+    expect(((await port.describeTargetGroups([seeded.targetGroupArns.jenkins]))[0]).targets.filter((t) => t.state !== 'draining')).to.deep.equal([]);
     expect(down.status?.conditions.find((c) => c.type === 'FailbackRequired')?.status).to.equal('True');
   });
 

@@ -143,10 +143,12 @@ export class FakePort implements AwsPort {
     this.record('listServiceTasks', [cluster, service]);
     return [...(this.world.tasks.get(`${cluster}/${service}`) ?? [])];
   }
-  async describeTargetGroup(arn: string): Promise<TargetGroupObservation> {
-    this.record('describeTargetGroup', [arn]);
-    const t = this.world.targetGroups.get(arn);
-    return t ? structuredClone(t) : { arn, exists: false, targets: [] };
+  async describeTargetGroups(arns: readonly string[]): Promise<TargetGroupObservation[]> {
+    this.record('describeTargetGroups', [arns]);
+    return arns.map((arn) => {
+      const t = this.world.targetGroups.get(arn);
+      return t ? structuredClone(t) : { arn, exists: false, targets: [] };
+    });
   }
 
   // --- act ---
