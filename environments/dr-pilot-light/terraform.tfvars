@@ -24,7 +24,8 @@ dr_vpc_id             = "vpc-0123456789abcdef0"
 dr_private_subnet_ids = ["subnet-0123456789abcdef1", "subnet-0123456789abcdef2"]
 dr_public_subnet_ids  = ["subnet-0123456789abcdef3", "subnet-0123456789abcdef4"]
 alb_ingress_cidrs     = ["0.0.0.0/0"]
-dr_certificate_arn    = "" # set an ACM certificate ARN (DR region) for HTTPS on 443
+dr_certificate_arn    = "" # REQUIRED for a real deploy: an ACM certificate ARN in the DR region. Empty = the DR ALB
+                           # serves HTTP on 80 only, and HTTPS clients fail after a failover (the emulator run uses empty).
 
 ecs_services = {
   frontend = {
@@ -38,28 +39,28 @@ ecs_services = {
   }
   "notification-service" = {
     image             = "public.ecr.aws/nginx/nginx:stable"
-    container_port    = 8080
+    container_port    = 80  # the placeholder image (nginx) listens on 80: use your service's port
     cpu               = 256
     memory_mb         = 512
-    health_check_path = "/notifications/health"
+    health_check_path = "/"  # e.g. "/notifications/health" with your image
     pilot_light       = { desired_count = 0, capacity_provider = "FARGATE_SPOT" }
     active            = { desired_count = 1, capacity_provider = "FARGATE" }
   }
   "user-service" = {
     image             = "public.ecr.aws/nginx/nginx:stable"
-    container_port    = 8080
+    container_port    = 80  # the placeholder image (nginx) listens on 80: use your service's port
     cpu               = 256
     memory_mb         = 512
-    health_check_path = "/users/health"
+    health_check_path = "/"  # e.g. "/users/health" with your image
     pilot_light       = { desired_count = 0, capacity_provider = "FARGATE_SPOT" }
     active            = { desired_count = 2, capacity_provider = "FARGATE" }
   }
   "task-api" = {
     image             = "public.ecr.aws/nginx/nginx:stable"
-    container_port    = 8080
+    container_port    = 80  # the placeholder image (nginx) listens on 80: use your service's port
     cpu               = 256
     memory_mb         = 512
-    health_check_path = "/tasks/health"
+    health_check_path = "/"  # e.g. "/tasks/health" with your image
     pilot_light       = { desired_count = 0, capacity_provider = "FARGATE_SPOT" }
     active            = { desired_count = 2, capacity_provider = "FARGATE" }
   }

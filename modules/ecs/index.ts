@@ -255,6 +255,17 @@ export class Ecs extends Construct {
           },
         ]),
       });
+      // Services call each other (kafka has no load balancer at all): sharing a security group allows nothing
+      // by itself in AWS, so each service's port is opened to the group.
+      new VpcSecurityGroupIngressRule(this, `service-peer-ingress-${s.name}`, {
+        provider,
+        securityGroupId: this.serviceSecurityGroup.id,
+        referencedSecurityGroupId: this.serviceSecurityGroup.id,
+        ipProtocol: 'tcp',
+        fromPort: s.containerPort,
+        toPort: s.containerPort,
+        description: `services to ${s.name}`,
+      });
       if (tg) {
         new VpcSecurityGroupIngressRule(this, `service-ingress-${s.name}`, {
           provider,
