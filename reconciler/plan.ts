@@ -304,8 +304,10 @@ function planAsg(spec: AsgSpec, mode: Mode, obs: AsgObservation | undefined): { 
   const capacityDiffers = obs.minSize !== want.minSize || obs.maxSize !== want.maxSize || !desiredOk;
   const pctDiffers = observedPct !== want.onDemandPercentage;
   // Without a MixedInstancesPolicy a group is all on-demand and cannot be moved to spot by a capacity update.
+  // That only matters if the group may run instances in this mode: at size 0 there is nothing to pay for.
+  const mayRunInstances = want.minSize > 0 || want.desiredCapacity > 0;
   const problem =
-    pctDiffers && !obs.mixedInstancesPolicy
+    pctDiffers && !obs.mixedInstancesPolicy && mayRunInstances
       ? `auto scaling group ${spec.name} has no mixed instances policy: cannot set on-demand percentage to ${want.onDemandPercentage}`
       : undefined;
   const policyDiffers = pctDiffers && !!obs.mixedInstancesPolicy;

@@ -53,6 +53,8 @@ function activeWorld(over: Partial<Observed> = {}): Observed {
 const kinds = (p: Plan) => p.actions.map((a) => `${a.kind} ${a.resource}`);
 
 interface Case {
+  /** A different environment than the sample one. */
+  spec?: typeof env.spec;
   desired: Desired;
   observed: Observed;
   want: string[];
@@ -187,11 +189,16 @@ const cases: Record<string, Case> = {
     },
   },
   'a group without a mixed instances policy cannot go spot: problem, capacity still set': {
+    // A pilot light that keeps one instance warm, on spot: the group must be able to run spot.
+    spec: {
+      ...env.spec,
+      autoScalingGroups: env.spec.autoScalingGroups.map((g) => (g.name === 'dr-jenkins' ? { ...g, pilotLight: { minSize: 0, maxSize: 1, desiredCapacity: 1, onDemandPercentage: 0 } } : g)),
+    },
     desired: pilotLight,
     observed: pilotLightWorld({ asgs: [{ ...asg('dr-jenkins', withCapacity(1, 3, 1)), mixedInstancesPolicy: undefined }, asg('dr-monitoring')] }),
     want: ['UpdateAsg asg/dr-jenkins', 'RegisterTargets tg/jenkins'],
     check: (p) => {
-      expect(p.actions[0]).to.deep.include({ desiredCapacity: 0, mixedInstancesPolicy: undefined });
+      expect(p.actions[0]).to.deep.include({ desiredCapacity: 1, mixedInstancesPolicy: undefined });
       expect(p.resources.find((r) => r.resource === 'asg/dr-jenkins')?.problem).to.match(/has no mixed instances policy: cannot set on-demand percentage to 0/);
     },
   },
@@ -241,6 +248,12 @@ const cases: Record<string, Case> = {
     want: [],
     check: (p) => expect(p.resources[0].problem).to.match(/still a replica/),
   },
+  'a group without a mixed instances policy at size 0 in pilot light is fine: nothing runs to be spot': {
+    desired: pilotLight,
+    observed: pilotLightWorld({ asgs: [{ ...asg('dr-jenkins'), mixedInstancesPolicy: undefined }, asg('dr-monitoring')] }),
+    want: [],
+    check: (p) => expect(p.resources.find((r) => r.resource === 'asg/dr-jenkins')).to.include({ inSync: true, ready: true, problem: undefined }),
+  },
   'a failed read: that resource is reported and left alone, the others converge': {
     desired: active,
     observed: pilotLightWorld({ services: [service('frontend')], readErrors: { 'ecs/dr/user-service': 'Throttling: rate exceeded' } }),
@@ -252,7 +265,7 @@ const cases: Record<string, Case> = {
 describe('plan', () => {
   for (const [name, c] of Object.entries(cases)) {
     it(name, () => {
-      const p = plan(env.spec, c.desired, c.observed);
+      const p = plan(c.spec ?? env.spec, c.desired, c.observed);
       expect(kinds(p)).to.deep.equal(c.want);
       c.check?.(p);
     });
@@ -260,14 +273,14 @@ describe('plan', () => {
 
   it('is independent of input order', () => {
     const reversed = (o: Observed): Observed => ({ ...o, asgs: [...o.asgs].reverse(), services: [...o.services].reverse(), targetGroups: [...o.targetGroups].reverse() });
-    const reversedSpec = {
-      ...env.spec,
-      autoScalingGroups: [...env.spec.autoScalingGroups].reverse(),
-      ecsServices: [...env.spec.ecsServices].reverse(),
-    };
     for (const c of Object.values(cases)) {
-      const a = plan(env.spec, c.desired, c.observed);
-      const b = plan(reversedSpec, c.desired, reversed(c.observed));
+      const spec = c.spec ?? env.spec;
+      const a = plan(spec, c.desired, c.observed);
+      const b = plan(
+        { ...spec, autoScalingGroups: [...spec.autoScalingGroups].reverse(), ecsServices: [...spec.ecsServices].reverse() },
+        c.desired,
+        reversed(c.observed),
+      );
       expect(b).to.deep.equal(a);
     }
   });
