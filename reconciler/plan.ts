@@ -123,7 +123,7 @@ const ACTION_ORDER: Record<Action['kind'], number> = {
 };
 
 /** The spec key of a mode. */
-export function modeKey(mode: Mode): 'pilotLight' | 'active' {
+function modeKey(mode: Mode): 'pilotLight' | 'active' {
   return mode === 'active' ? 'active' : 'pilotLight';
 }
 

@@ -20,12 +20,11 @@ export const DASHBOARD_METRICS: ReadonlyArray<{ readonly name: string; readonly 
 export function dashboardBody(input: { environment: string; region: string; functionName: string }): Record<string, unknown> {
   const width = 8;
   const height = 6;
+  /** Grid position of the i-th small widget: three to a row. */
+  const cell = (i: number) => ({ x: (i % 3) * width, y: Math.floor(i / 3) * height, width, height });
   const widgets: Record<string, unknown>[] = DASHBOARD_METRICS.map((m, i) => ({
     type: 'metric',
-    x: (i % 3) * width,
-    y: Math.floor(i / 3) * height,
-    width,
-    height,
+    ...cell(i),
     properties: {
       title: m.title,
       region: input.region,
@@ -39,10 +38,7 @@ export function dashboardBody(input: { environment: string; region: string; func
   const i = DASHBOARD_METRICS.length;
   widgets.push({
     type: 'metric',
-    x: (i % 3) * width,
-    y: Math.floor(i / 3) * height,
-    width,
-    height,
+    ...cell(i),
     properties: {
       title: `Lambda ${input.functionName}: invocations, errors, duration`,
       region: input.region,
