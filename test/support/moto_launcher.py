@@ -11,6 +11,7 @@ Usage: moto_launcher.py [--host 127.0.0.1] --port PORT
 
 import argparse
 import copy
+import ipaddress
 import logging
 import sys
 import time
@@ -162,9 +163,24 @@ def patch_ec2() -> None:
     # moto: an ENI only gets `private_dns_name` when its VPC has DNS hostnames enabled, but RunTask with awsvpc
     # reads it unconditionally, so every awsvpc task in such a VPC fails with AttributeError (HTML 500).
     # AWS: every ENI has a private DNS name (ip-a-b-c-d.<region>.compute.internal).
+    # moto: an ENI created without an address gets a random one from its subnet, with no check that another ENI
+    # already has it, so two tasks (or instances) can share an IP (seen: both frontend tasks on 10.20.1.67).
+    # AWS: addresses in a subnet are unique; the first four and the last are reserved.
+    def free_address(ec2_backend: Any, subnet: Any) -> str | None:
+        if isinstance(subnet, str):  # the ECS path passes the subnet id
+            subnet = ec2_backend.get_subnet(subnet)
+        used = {eni.private_ip_address for eni in ec2_backend.enis.values() if getattr(getattr(eni, "subnet", None), "id", None) == subnet.id}
+        hosts = list(ipaddress.ip_network(subnet.cidr_block, strict=False).hosts())
+        for candidate in hosts[3:-1]:
+            if str(candidate) not in used:
+                return str(candidate)
+        return None
+
     @wraps(original_init)
-    def init(self: NetworkInterface, *args: Any, **kwargs: Any) -> None:
-        original_init(self, *args, **kwargs)
+    def init(self: NetworkInterface, ec2_backend: Any, subnet: Any, private_ip_address: Any, *args: Any, **kwargs: Any) -> None:
+        if not private_ip_address and not kwargs.get("private_ip_addresses") and not (args and args[0]) and subnet is not None:
+            private_ip_address = free_address(ec2_backend, subnet) or private_ip_address
+        original_init(self, ec2_backend, subnet, private_ip_address, *args, **kwargs)
         if "private_dns_name" not in self.__dict__ and self.private_ip_address:
             self.private_dns_name = generate_dns_from_ip(self.private_ip_address)
 
