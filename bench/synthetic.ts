@@ -4,7 +4,7 @@
  * through validateSpec, as a real document does; observations reuse the test fixtures' shapes
  * (test/support/fixtures.ts), built directly because a fixture per target would dominate the setup time.
  */
-import type { Desired, Observed } from '../reconciler/plan';
+import { serviceKey, type Desired, type Observed } from '../reconciler/plan';
 import type { AsgObservation, ServiceObservation, TargetGroupObservation, TaskAddress } from '../reconciler/port';
 import { validateSpec, type DrEnvironment } from '../reconciler/spec';
 import { replica, spotPolicy, tgArn } from '../test/support/fixtures';
@@ -103,7 +103,7 @@ export function syntheticInput(size: number, targetsPerGroup: number, scenario: 
       capacityProviderStrategy: [{ capacityProvider: converged ? 'FARGATE' : 'FARGATE_SPOT', weight: 1, base: 0 }],
     });
     const tasks = Array.from({ length: k }, (_, j) => ({ taskArn: `arn:aws:ecs:us-west-2:123456789012:task/${CLUSTER}/${i}-${j}`, ip: taskIp(i, j) }));
-    serviceTasks[`${CLUSTER}/${serviceName(i)}`] = tasks;
+    serviceTasks[serviceKey(CLUSTER, serviceName(i))] = tasks;
     const svcTargets = converged
       ? tasks.map((t) => ({ id: t.ip, port: SERVICE_PORT, state: 'healthy' }))
       : [
@@ -121,6 +121,6 @@ export function syntheticInput(size: number, targetsPerGroup: number, scenario: 
     readErrors: {},
   };
   // Converged after a real failover: promotion requested and done.
-  const desired: Desired = { mode: 'active', promotionRequested: converged };
+  const desired: Desired = { mode: 'active', promotionLatched: converged };
   return { env, desired, observed, document };
 }

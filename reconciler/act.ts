@@ -7,8 +7,8 @@
  */
 import pLimit from 'p-limit';
 import pRetry, { AbortError } from 'p-retry';
-import { errorMessage, isRetryable } from './errors';
-import type { AwsPort } from './port';
+import { errorMessage, isRetryable, refusedBeforeActing } from './errors';
+import type { DrRegionWriter } from './port';
 import type { Action } from './plan';
 
 /** The outcome of one action. */
@@ -38,7 +38,7 @@ export interface ActOptions {
 }
 
 /** Issues one action through the port. Each is idempotent: re-issuing a done action changes nothing. */
-export async function perform(port: AwsPort, a: Action): Promise<void> {
+export async function perform(port: DrRegionWriter, a: Action): Promise<void> {
   switch (a.kind) {
     case 'PromoteReplica':
       return port.promoteReplica(a.identifier);
@@ -66,7 +66,7 @@ export async function perform(port: AwsPort, a: Action): Promise<void> {
 }
 
 /** Runs every action, in parallel under `concurrency`, and returns one result per action in input order. */
-export async function act(port: AwsPort, actions: readonly Action[], opts: ActOptions): Promise<ActionResult[]> {
+export async function act(port: DrRegionWriter, actions: readonly Action[], opts: ActOptions): Promise<ActionResult[]> {
   const limit = pLimit(Math.max(1, opts.concurrency));
   // Deregistration and registration of one target group touch the same membership: run them in order.
   const chains = new Map<string, Promise<unknown>>();
@@ -80,25 +80,26 @@ export async function act(port: AwsPort, actions: readonly Action[], opts: ActOp
   );
 }
 
-async function runOne(port: AwsPort, action: Action, opts: ActOptions): Promise<ActionResult> {
+async function runOne(port: DrRegionWriter, action: Action, opts: ActOptions): Promise<ActionResult> {
   const started = Date.now();
   let attempts = 0;
   try {
     opts.onEvent?.({ phase: 'start', action });
     if (opts.beforeAction) await opts.beforeAction(action);
-    // A promotion is never retried blindly: a timed-out request may have started it (rule S1).
-    const retries = action.kind === 'PromoteReplica' ? 0 : (opts.retries ?? 2);
+    // A promotion is re-sent within the pass only when RDS certainly did nothing (throttled, refused): a
+    // timed-out request may have started it, and the next observation decides (rule S1).
+    const mayRetry = action.kind === 'PromoteReplica' ? refusedBeforeActing : isRetryable;
     await pRetry(
       async () => {
         attempts++;
         try {
           await perform(port, action);
         } catch (err) {
-          if (!isRetryable(err)) throw new AbortError(err as Error);
+          if (!mayRetry(err)) throw new AbortError(err as Error);
           throw err;
         }
       },
-      { retries, minTimeout: opts.minBackoffMs ?? 200, factor: 2, randomize: true },
+      { retries: opts.retries ?? 2, minTimeout: opts.minBackoffMs ?? 200, factor: 2, randomize: true },
     );
     opts.onEvent?.({ phase: 'done', action, attempt: attempts });
     return { action, ok: true, attempts, durationMs: Date.now() - started };

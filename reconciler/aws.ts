@@ -242,10 +242,11 @@ export function createAwsPort(opts: AwsPortOptions): AwsPort {
                 holder: { S: req.holder },
                 expiresAt: { N: String(nowSeconds + req.ttlSeconds) },
               },
-              // Free, expired, or already ours (a pass renewing its own lease).
-              ConditionExpression: 'attribute_not_exists(#id) OR #expiresAt < :now OR #holder = :holder',
+              // Free, expired, already ours (a pass renewing its own lease), or claiming to last longer than any
+              // lease can (a hostile or corrupt item, e.g. expiry in 2100): nothing may hold DR hostage (S11).
+              ConditionExpression: 'attribute_not_exists(#id) OR #expiresAt < :now OR #expiresAt > :latest OR #holder = :holder',
               ExpressionAttributeNames: { '#id': 'id', '#expiresAt': 'expiresAt', '#holder': 'holder' },
-              ExpressionAttributeValues: { ':now': { N: String(nowSeconds) }, ':holder': { S: req.holder } },
+              ExpressionAttributeValues: { ':now': { N: String(nowSeconds) }, ':latest': { N: String(nowSeconds + req.ttlSeconds) }, ':holder': { S: req.holder } },
             }),
           );
         return true;
@@ -253,6 +254,17 @@ export function createAwsPort(opts: AwsPortOptions): AwsPort {
         if (hasCode(err, 'ConditionalCheckFailedException')) return false;
         throw toPortError(err, 'dynamodb PutItem (lease)', `${req.table}/${LEASE_KEY}`);
       }
+    },
+
+    async readLease(table: string) {
+      const out = await call('dynamodb GetItem (lease)', `${table}/${LEASE_KEY}`, () =>
+        dr()
+          .dynamodb()
+          .send(new GetItemCommand({ TableName: table, Key: { id: { S: LEASE_KEY } }, ConsistentRead: true })),
+      );
+      const item = out.Item;
+      if (!item?.holder?.S || !item.expiresAt?.N) return undefined;
+      return { holder: item.holder.S, expiresAt: new Date(Number(item.expiresAt.N) * 1000) };
     },
 
     async releaseLease(table: string, holder: string): Promise<void> {

@@ -4,7 +4,7 @@
  * transition. AWS configuration comes only from the standard SDK environment (AWS_REGION,
  * AWS_ENDPOINT_URL, the credential chain); the DR region itself comes from the spec.
  *
- * Exit codes: 0 converged, 3 progressing, 1 degraded or failed, 2 invalid input.
+ * Exit codes: 0 converged, 3 progressing, 1 degraded or failed, 2 invalid input or refused (nothing changed).
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -13,10 +13,12 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { createAwsPort } from './aws';
 import { errorMessage, InvalidSpecError } from './errors';
 import type { AwsPort } from './port';
-import { MODE_REQUEST_KEY, planOnly, reconcileOnce, type Log, type Trigger } from './reconcile';
+import { writeMode } from './mode';
+import type { Plan } from './plan';
+import { planOnly, reconcileOnce, type Log, type PassOutcome, type Trigger } from './reconcile';
 import { paint, renderDrills, renderPass, renderPlan, renderStatus, type Paint } from './render';
 import { parseMode, parseSpec, type DrEnvironment } from './spec';
-import { condition, STATUS_KEY, type DrStatus, type ModeRequest } from './status';
+import { condition, STATUS_KEY, type DrStatus } from './status';
 
 /** Where drctl writes and what it can ask of its surroundings (injected for tests). */
 export interface Io {
@@ -35,6 +37,29 @@ export interface Io {
 
 /** Exit codes. */
 export const EXIT = { converged: 0, failed: 1, invalid: 2, progressing: 3 } as const;
+
+/** The one exit-code map: a pass's outcome → drctl's exit code. Status and plan map to an outcome first. */
+export function exitCodeFor(outcome: PassOutcome | 'Stale'): number {
+  switch (outcome) {
+    case 'Converged':
+      return EXIT.converged;
+    case 'Progressing':
+    case 'Locked':
+      return EXIT.progressing;
+    case 'InvalidSpec':
+    case 'Refused':
+      return EXIT.invalid;
+    case 'Degraded':
+    case 'Stale':
+      return EXIT.failed;
+  }
+}
+
+/** A plan's outcome: problems degrade, nothing to do and all ready converges, else progressing. */
+function planOutcome(plan: Plan): PassOutcome {
+  if (plan.resources.some((x) => x.problem)) return 'Degraded';
+  return plan.actions.length === 0 && plan.resources.every((x) => x.ready) ? 'Converged' : 'Progressing';
+}
 
 class ExitError extends Error {
   constructor(readonly exitCode: number, message: string) {
@@ -100,13 +125,14 @@ function stackOutputs(envName: string, stackDir?: string): Record<string, string
 /** A status older than this is not evidence of anything: no pass has run for too long. */
 const STALE_STATUS_MS = 15 * 60_000;
 
-function statusExitCode(s: DrStatus | undefined, now = Date.now()): number {
-  if (!s) return EXIT.progressing;
-  if (s.lastPass && now - Date.parse(s.lastPass.finishedAt) > STALE_STATUS_MS) return EXIT.failed;
-  if (s.mode === null) return EXIT.invalid;
-  if (condition(s, 'Ready')?.status === 'True') return EXIT.converged;
-  if (condition(s, 'Degraded')?.status === 'True') return EXIT.failed;
-  return EXIT.progressing;
+/** A recorded status's outcome. */
+function statusOutcome(s: DrStatus | undefined, now = Date.now()): PassOutcome | 'Stale' {
+  if (!s) return 'Progressing';
+  if (s.lastPass && now - Date.parse(s.lastPass.finishedAt) > STALE_STATUS_MS) return 'Stale';
+  if (s.mode === null) return 'InvalidSpec';
+  if (condition(s, 'Ready')?.status === 'True') return 'Converged';
+  if (condition(s, 'Degraded')?.status === 'True') return 'Degraded';
+  return 'Progressing';
 }
 
 /** A plain-text log of the pass's actions for a person at a terminal (stderr). */
@@ -134,7 +160,7 @@ Where the environment comes from (one of):
 AWS access comes only from the standard SDK environment: AWS_REGION, AWS_PROFILE or keys, and
 AWS_ENDPOINT_URL for an emulator. The DR region itself comes from the spec.
 
-Exit codes: 0 converged, 3 progressing, 1 degraded or failed, 2 invalid input (nothing changed).
+Exit codes: 0 converged, 3 progressing, 1 degraded or failed, 2 invalid input or refused (nothing changed).
 
 Examples:
   drctl plan --spec dr.json --mode active      what a failover would do, without doing it
@@ -167,8 +193,7 @@ Examples:
     .action(async (o: SpecOpts & { mode?: string }) => {
       const env = await loadEnvironment(o, io);
       const r = await planOnly(io.port(env.spec.region), env, o.mode);
-      const problems = r.plan.resources.some((x) => x.problem);
-      const code = problems ? EXIT.failed : r.plan.actions.length === 0 && r.plan.resources.every((x) => x.ready) ? EXIT.converged : EXIT.progressing;
+      const code = exitCodeFor(planOutcome(r.plan));
       if (o.json) io.out(JSON.stringify({ mode: r.mode, generation: r.generation, actions: r.plan.actions, resources: r.plan.resources, failbackRequired: r.plan.failbackRequired }, null, 2));
       else io.out(renderPlan(r.mode, r.generation, r.plan, p(o.json)));
       throw new ExitError(code, '');
@@ -179,9 +204,10 @@ Examples:
     .action(async (o: SpecOpts & { verbose?: boolean }) => {
       const env = await loadEnvironment(o, io);
       const r = await reconcileOnce(io.port(env.spec.region), env, { trigger: { kind: 'manual' }, log: humanLog(io, !!o.verbose), holder: `drctl-${userInfo().username}-${process.pid}` });
-      if (o.json) io.out(JSON.stringify({ outcome: r.outcome, exitCode: r.exitCode, notes: r.notes, results: r.results, status: r.status }, null, 2));
+      const code = exitCodeFor(r.outcome);
+      if (o.json) io.out(JSON.stringify({ outcome: r.outcome, exitCode: code, trigger: r.trigger, notes: r.notes, results: r.results, status: r.status }, null, 2));
       else io.out(renderPass(r.outcome, r.results, r.notes, r.status, p(o.json)));
-      throw new ExitError(r.exitCode, '');
+      throw new ExitError(code, '');
     });
 
   withSpec(cmd.command('status'))
@@ -194,7 +220,7 @@ Examples:
       if (s?.lastPass && Date.now() - Date.parse(s.lastPass.finishedAt) > STALE_STATUS_MS) {
         io.err(`warning: the last pass finished at ${s.lastPass.finishedAt}, more than ${STALE_STATUS_MS / 60_000} minutes ago: is the reconciler running? (check the Lambda's logs and the resync rule)`);
       }
-      throw new ExitError(statusExitCode(s), '');
+      throw new ExitError(exitCodeFor(statusOutcome(s)), '');
     });
 
   withVerbose(withSpec(cmd.command('set-mode')))
@@ -206,9 +232,8 @@ Examples:
       const mode = parseMode(modeArg, 'mode argument');
       const env = await loadEnvironment(o, io);
       const port = io.port(env.spec.region);
-      const version = await port.putModeParameter(env.spec.modeParameter, mode);
-      const req: ModeRequest = { mode, source: 'operator', reason: o.reason, by: userInfo().username, at: new Date().toISOString(), modeVersion: version };
-      await port.writeState(env.spec.stateTable, MODE_REQUEST_KEY, req);
+      const { parameter, request: req } = await writeMode(port, env.spec, mode, { source: 'operator', reason: o.reason, by: userInfo().username }, new Date());
+      const version = parameter.version;
       if (!o.reconcile) {
         if (o.json) io.out(JSON.stringify({ mode, version, request: req }, null, 2));
         else io.out(`Mode set to ${mode} (parameter ${env.spec.modeParameter} version ${version}). The reconciler converges on its next pass; follow it with: drctl watch`);
@@ -217,7 +242,7 @@ Examples:
       const r = await reconcileOnce(port, env, { trigger: { kind: 'parameter-change' }, log: humanLog(io, !!o.verbose) });
       if (o.json) io.out(JSON.stringify({ mode, version, outcome: r.outcome, status: r.status }, null, 2));
       else io.out(`Mode set to ${mode} (version ${version}).\n` + renderPass(r.outcome, r.results, r.notes, r.status, p(o.json)));
-      throw new ExitError(r.exitCode, '');
+      throw new ExitError(exitCodeFor(r.outcome), '');
     });
 
   const drill = cmd
@@ -238,10 +263,10 @@ Examples:
       const env = await loadEnvironment(o, io);
       const trigger: Trigger = { kind: 'start-drill', durationMinutes: o.duration, startedBy: `drctl (${userInfo().username})` };
       const r = await reconcileOnce(io.port(env.spec.region), env, { trigger, log: humanLog(io, !!o.verbose) });
-      if (o.json) io.out(JSON.stringify({ outcome: r.outcome, notes: r.notes, drill: r.status?.drill ?? null, status: r.status }, null, 2));
+      if (o.json) io.out(JSON.stringify({ outcome: r.outcome, trigger: r.trigger, notes: r.notes, drill: r.status?.drill ?? null, status: r.status ?? null }, null, 2));
+      else if (r.trigger.kind === 'drill-refused') io.out(`Drill not started: ${r.trigger.reason}. Nothing was changed.`);
       else io.out(renderPass(r.outcome, r.results, r.notes, r.status, p(o.json)));
-      const refused = r.outcome !== 'Locked' && (!r.status?.drill || r.notes.some((n) => n.startsWith('drill not started')));
-      throw new ExitError(refused ? EXIT.failed : r.exitCode, '');
+      throw new ExitError(exitCodeFor(r.outcome), '');
     });
   withSpec(drill.command('status'))
     .description('show the running drill and past drills with outcome and convergence time')
@@ -278,7 +303,7 @@ Examples:
           ready = s?.resources.filter((x) => x.ready).length ?? 0;
           pending = s?.pendingActions.length ?? 0;
           note = s?.resources.find((x) => !x.ready)?.waitingFor ?? s?.resources.find((x) => !x.ready)?.lastError ?? '';
-          code = r.exitCode;
+          code = exitCodeFor(r.outcome);
           mode = s?.mode ?? 'invalid';
         } else {
           const r = await planOnly(port, env);
@@ -287,7 +312,7 @@ Examples:
           pending = r.plan.actions.length;
           const first = r.plan.resources.find((x) => !x.ready);
           note = first ? `${first.resource}: ${first.problem ?? first.waitingFor ?? 'not in sync'}` : '';
-          code = r.plan.resources.some((x) => x.problem) ? EXIT.failed : pending === 0 && ready === total ? EXIT.converged : EXIT.progressing;
+          code = exitCodeFor(planOutcome(r.plan));
           mode = r.mode;
         }
         const elapsed = Math.round((Date.now() - started) / 1000);

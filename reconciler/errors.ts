@@ -26,8 +26,8 @@ export class InvalidSpecError extends Error {
   }
 }
 
-/** Error codes that mean "try again later" whatever the service. */
-const RETRYABLE_CODES = new Set([
+/** Throttling, whatever the service calls it: the request was refused before anything was done. */
+const THROTTLING_CODES = [
   'Throttling',
   'ThrottlingException',
   'ThrottledException',
@@ -35,8 +35,13 @@ const RETRYABLE_CODES = new Set([
   'TooManyRequestsException',
   'RequestThrottled',
   'RequestThrottledException',
-  'ProvisionedThroughputExceededException',
   'SlowDown',
+];
+
+/** Error codes that mean "try again later" whatever the service. */
+const RETRYABLE_CODES = new Set([
+  ...THROTTLING_CODES,
+  'ProvisionedThroughputExceededException',
   'PriorRequestNotComplete',
   'ServiceUnavailable',
   'InternalFailure',
@@ -61,6 +66,19 @@ export function isRetryable(err: unknown): boolean {
   const status = e?.$metadata?.httpStatusCode;
   if (typeof status === 'number' && status >= 500) return true;
   return RETRYABLE_CODES.has(e?.name ?? '') || RETRYABLE_CODES.has(e?.code ?? '');
+}
+
+/** Codes that mean the service refused the request before acting on it: a re-send cannot act twice. */
+const NOT_ACTED_CODES = new Set([...THROTTLING_CODES, 'ECONNREFUSED']);
+
+/**
+ * Whether the request certainly did nothing (throttled, or the connection was refused): safe to re-send even for
+ * an irreversible action. A timeout, a reset or a 5xx may have acted, so they are not in this set (rule S1).
+ */
+export function refusedBeforeActing(err: unknown): boolean {
+  const e = err as { name?: string; code?: string };
+  if (err instanceof PortError) return NOT_ACTED_CODES.has(err.code);
+  return NOT_ACTED_CODES.has(e?.name ?? '') || NOT_ACTED_CODES.has(e?.code ?? '');
 }
 
 /** A one-line message for status and logs, lower-case first word kept as the service said it. */

@@ -12,6 +12,7 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { createAwsPort } from './aws';
 import { InvalidSpecError } from './errors';
 import type { AwsPort } from './port';
+import { carriesIntent } from './policy';
 import { reconcileOnce, type PassResult, type Trigger } from './reconcile';
 import { parseSpec } from './spec';
 
@@ -67,7 +68,7 @@ export function triggerOf(event: IncomingEvent): Trigger {
 }
 
 /** The Lambda handler. Returns the pass outcome; throws only when the environment cannot be loaded. */
-export async function handler(event: IncomingEvent, context?: { getRemainingTimeInMillis?: () => number }): Promise<{ outcome: PassResult['outcome']; exitCode: number; notes: readonly string[] }> {
+export async function handler(event: IncomingEvent, context?: { getRemainingTimeInMillis?: () => number }): Promise<{ outcome: PassResult['outcome']; trigger?: PassResult['trigger']; notes: readonly string[] }> {
   const trigger = triggerOf(event);
   logger.info('Reconcile pass triggered', { trigger });
   const specParameter = process.env.DR_SPEC_PARAMETER;
@@ -85,7 +86,7 @@ export async function handler(event: IncomingEvent, context?: { getRemainingTime
     metrics.addMetric('InvalidSpec', MetricUnit.Count, 1);
     metrics.publishStoredMetrics();
     await notifyInvalidSpec(text, specParameter, problems, region);
-    return { outcome: 'InvalidSpec', exitCode: 2, notes: problems };
+    return { outcome: 'InvalidSpec', notes: problems };
   }
   metrics.addDimension('Environment', env.metadata.name);
   const port = portFor(env.spec.region);
@@ -97,12 +98,12 @@ export async function handler(event: IncomingEvent, context?: { getRemainingTime
       deadline: context?.getRemainingTimeInMillis ? Date.now() + context.getRemainingTimeInMillis() - 15_000 : undefined,
       metrics: { add: (name, value, unit) => metrics.addMetric(name, unit === 'Seconds' ? MetricUnit.Seconds : MetricUnit.Count, value) },
     });
-    if (result.outcome === 'Locked' && (trigger.kind === 'alarm' || trigger.kind === 'start-drill')) {
+    if (result.outcome === 'Locked' && carriesIntent(trigger)) {
       // Dropping this event would lose its intent (a failover, a drill): fail the invocation so Lambda's
       // asynchronous retry delivers it again (then the dead-letter queue).
       throw new Error(`another reconcile pass held the lease for too long; ${trigger.kind} event to be retried`);
     }
-    return { outcome: result.outcome, exitCode: result.exitCode, notes: result.notes };
+    return { outcome: result.outcome, trigger: result.trigger, notes: result.notes };
   } finally {
     metrics.publishStoredMetrics();
   }

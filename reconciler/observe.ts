@@ -3,12 +3,12 @@
  * DescribeServices per cluster (the port batches 10 a call), one read per target group.
  */
 import { errorMessage } from './errors';
-import type { AwsPort, ServiceObservation, TargetGroupObservation, TaskAddress } from './port';
-import { serviceKey, targetGroupKey, type Observed } from './plan';
+import type { DrRegionReader, ServiceObservation, TargetGroupObservation, TaskAddress } from './port';
+import { asgKey, databaseKey, serviceKey, targetGroupKey, type Observed } from './plan';
 import type { EnvironmentSpec } from './spec';
 
 /** Reads the DR region's state for everything the spec names. Never writes. */
-export async function observe(port: AwsPort, spec: EnvironmentSpec): Promise<Observed> {
+export async function observe(port: DrRegionReader, spec: EnvironmentSpec): Promise<Observed> {
   const clusters = new Map<string, string[]>();
   for (const s of spec.ecsServices) clusters.set(s.cluster, [...(clusters.get(s.cluster) ?? []), s.name]);
   const tgArns = [
@@ -29,9 +29,9 @@ export async function observe(port: AwsPort, spec: EnvironmentSpec): Promise<Obs
   };
   const [replica, asgs, serviceLists, targetGroups, taskLists] = await Promise.all([
     spec.database
-      ? safe([`rds/${spec.database.replicaIdentifier}`], () => port.describeReplica(spec.database!.replicaIdentifier), undefined)
+      ? safe([databaseKey(spec.database.replicaIdentifier)], () => port.describeReplica(spec.database!.replicaIdentifier), undefined)
       : Promise.resolve(undefined),
-    safe(spec.autoScalingGroups.map((a) => `asg/${a.name}`), () => (spec.autoScalingGroups.length > 0 ? port.describeAsgs(spec.autoScalingGroups.map((a) => a.name)) : Promise.resolve([])), []),
+    safe(spec.autoScalingGroups.map((a) => asgKey(a.name)), () => (spec.autoScalingGroups.length > 0 ? port.describeAsgs(spec.autoScalingGroups.map((a) => a.name)) : Promise.resolve([])), []),
     Promise.all([...clusters].map(([cluster, names]) => safe(names.map((n) => serviceKey(cluster, n)), () => port.describeServices(cluster, names), []))),
     safe(tgArns.map(targetGroupKey), () => port.describeTargetGroups(tgArns), [] as TargetGroupObservation[]),
     // A failed task listing blocks only the target groups it feeds, never the service's own scaling.
@@ -41,7 +41,7 @@ export async function observe(port: AwsPort, spec: EnvironmentSpec): Promise<Obs
   const serviceTasks: Record<string, readonly TaskAddress[]> = {};
   fed.forEach((s, i) => {
     const tasks = taskLists[i];
-    if (tasks) serviceTasks[`${s.cluster}/${s.name}`] = tasks;
+    if (tasks) serviceTasks[serviceKey(s.cluster, s.name)] = tasks;
   });
   return {
     replica,

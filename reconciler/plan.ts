@@ -24,7 +24,7 @@ export interface Observed {
   readonly asgs: readonly AsgObservation[];
   readonly services: readonly ServiceObservation[];
   readonly targetGroups: readonly TargetGroupObservation[];
-  /** Running task addresses per service key `cluster/name` (only services with load balancers). */
+  /** Running task addresses per service key (serviceKey) (only services with load balancers). */
   readonly serviceTasks: Readonly<Record<string, readonly TaskAddress[]>>;
   /** Reads that failed, by resource key: those resources are reported, not acted on. */
   readonly readErrors?: Readonly<Record<string, string>>;
@@ -35,8 +35,8 @@ export interface Desired {
   readonly mode: Mode;
   /** Set while a drill runs: everything a failover does except promotion (rule S3). */
   readonly drill?: { readonly id: string; readonly maxReplicaLagSeconds: number };
-  /** Latched once a promotion was requested (rule S1): never request it again. */
-  readonly promotionRequested: boolean;
+  /** Latched once RDS accepted the promotion or showed it (rule S1): never request it again. A request not yet shown is re-issued. */
+  readonly promotionLatched: boolean;
   /** Set when a requested promotion has shown no effect for too long: why, for the operator. */
   readonly promotionStuck?: string;
 }
@@ -133,6 +133,16 @@ export function targetGroupKey(arn: string): string {
   return `tg/${m ? m[1] : arn}`;
 }
 
+/** `rds/<identifier>`. */
+export function databaseKey(identifier: string): string {
+  return `rds/${identifier}`;
+}
+
+/** `asg/<name>`. */
+export function asgKey(name: string): string {
+  return `asg/${name}`;
+}
+
 /** `ecs/<cluster>/<service>`. */
 export function serviceKey(cluster: string, name: string): string {
   return `ecs/${cluster}/${name}`;
@@ -197,7 +207,7 @@ function planDatabase(
   desired: Desired,
   replica: ReplicaObservation | undefined,
 ): { assessment: Assessment; action?: PromoteReplicaAction; failbackRequired: boolean } {
-  const resource = `rds/${identifier}`;
+  const resource = databaseKey(identifier);
   const base = { resource, kind: 'database' as const };
   if (!replica || !replica.exists) {
     return {
@@ -229,8 +239,8 @@ function planDatabase(
   }
 
   if (desired.mode === 'active' && !desired.drill) {
-    if (desired.promotionRequested) {
-      // Requested already (S1: at most once); RDS takes minutes and the next pass looks again. If nothing
+    if (desired.promotionLatched) {
+      // Accepted already (S1: once in effect); RDS takes minutes and the next pass looks again. If nothing
       // happens for too long, say so: a person must decide, the reconciler will not ask twice.
       return {
         assessment: {
@@ -253,13 +263,14 @@ function planDatabase(
           observed: observedText,
           inSync: false,
           ready: false,
-          waitingFor: `promotion waits for status available, got: ${replica.status ?? 'unknown'}`,
+          waitingFor: desired.promotionStuck ? undefined : `promotion waits for status available, got: ${replica.status ?? 'unknown'}`,
+          problem: desired.promotionStuck,
         },
         failbackRequired: false,
       };
     }
     return {
-      assessment: { ...base, desired: 'standalone (promoted)', observed: observedText, inSync: false, ready: false },
+      assessment: { ...base, desired: 'standalone (promoted)', observed: observedText, inSync: false, ready: false, problem: desired.promotionStuck },
       action: { kind: 'PromoteReplica', resource, identifier },
       failbackRequired: false,
     };
@@ -287,7 +298,7 @@ function planDatabase(
 
 function planAsg(spec: AsgSpec, mode: Mode, obs: AsgObservation | undefined): { assessment: Assessment; action?: UpdateAsgAction } {
   const want = spec[modeKey(mode)];
-  const resource = `asg/${spec.name}`;
+  const resource = asgKey(spec.name);
   const desiredText = `min=${want.minSize} max=${want.maxSize} desired=${want.desiredCapacity} on-demand=${want.onDemandPercentage}%`;
   if (!obs || !obs.exists) {
     return { assessment: { resource, kind: 'asg', desired: desiredText, observed: 'not found', inSync: false, ready: false, problem: `auto scaling group ${spec.name} not found` } };
@@ -409,13 +420,13 @@ function targetFeeds(spec: EnvironmentSpec, observed: Observed): TargetFeed[] {
     const wanted = obs?.exists
       ? obs.instances.filter((i) => i.lifecycleState === 'InService').map((i) => ({ id: i.instanceId }))
       : undefined;
-    for (const arn of asg.targetGroupArns) feeds.push({ arn, owner: `asg/${asg.name}`, wanted });
+    for (const arn of asg.targetGroupArns) feeds.push({ arn, owner: asgKey(asg.name), wanted });
   }
   const svcByKey = new Map(observed.services.map((s) => [serviceKey(s.cluster, s.name), s]));
   for (const svc of spec.ecsServices) {
     const key = serviceKey(svc.cluster, svc.name);
     const exists = svcByKey.get(key)?.exists ?? false;
-    const tasks = observed.serviceTasks[`${svc.cluster}/${svc.name}`];
+    const tasks = observed.serviceTasks[serviceKey(svc.cluster, svc.name)];
     for (const lb of svc.loadBalancers) {
       feeds.push({ arn: lb.targetGroupArn, owner: key, wanted: exists && tasks ? tasks.map((t) => ({ id: t.ip, port: lb.port })) : undefined });
     }

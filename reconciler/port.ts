@@ -143,27 +143,32 @@ export interface LeaseRequest {
   readonly ttlSeconds: number;
 }
 
-/** The reconciler's whole view of AWS. */
-export interface AwsPort {
-  // --- mode (SSM) ---
+/** The mode and spec parameters (SSM). */
+export interface ModeStore {
   /** Reads the mode parameter; `undefined` when it does not exist. */
   getModeParameter(name: string): Promise<ModeParameter | undefined>;
   /** Overwrites the mode parameter; returns the new version. */
   putModeParameter(name: string, value: string): Promise<number>;
   /** Reads a plain SSM string parameter (the spec document); `undefined` when missing. */
   getParameterValue(name: string): Promise<string | undefined>;
+}
 
-  // --- state table (DynamoDB): lease and status ---
-  /** Takes the lease when it is free or expired (conditional write); false when another holder has it. */
+/** The state table (DynamoDB): lease, status, mode request. */
+export interface StateStore {
+  /** Takes the lease when it is free, expired, or claims more than `ttlSeconds` ahead (S11); false when another holder has it. */
   acquireLease(req: LeaseRequest): Promise<boolean>;
+  /** Who holds the lease and until when, if anyone (for the Locked message). */
+  readLease(table: string): Promise<{ holder: string; expiresAt: Date } | undefined>;
   /** Gives the lease back if this holder still has it; never throws for a lost lease. */
   releaseLease(table: string, holder: string): Promise<void>;
   /** Reads a JSON document stored under `key`; `undefined` when absent. */
   readState<T>(table: string, key: string): Promise<T | undefined>;
   /** Stores a JSON document under `key` (last writer wins; callers hold the lease). */
   writeState<T>(table: string, key: string, doc: T): Promise<void>;
+}
 
-  // --- observe (DR region) ---
+/** Reads of the DR region's managed resources (observe). */
+export interface DrRegionReader {
   describeReplica(identifier: string): Promise<ReplicaObservation>;
   /** One observation per name, in the order given; missing groups have `exists: false`. */
   describeAsgs(names: ReadonlyArray<string>): Promise<AsgObservation[]>;
@@ -173,8 +178,10 @@ export interface AwsPort {
   listServiceTasks(cluster: string, service: string): Promise<TaskAddress[]>;
   /** One observation per ARN, in the order given; missing groups have `exists: false`. Batched. */
   describeTargetGroups(arns: ReadonlyArray<string>): Promise<TargetGroupObservation[]>;
+}
 
-  // --- act (DR region) ---
+/** Writes to the DR region's managed resources (act). Each is idempotent. */
+export interface DrRegionWriter {
   promoteReplica(identifier: string): Promise<void>;
   updateAsg(input: {
     readonly name: string;
@@ -192,12 +199,24 @@ export interface AwsPort {
   }): Promise<void>;
   registerTargets(targetGroupArn: string, targets: ReadonlyArray<Target>): Promise<void>;
   deregisterTargets(targetGroupArn: string, targets: ReadonlyArray<Target>): Promise<void>;
+}
 
-  // --- triggers and notifications ---
+/** The DR region's managed resources. */
+export type DrRegion = DrRegionReader & DrRegionWriter;
+
+/** Health signals of the primary (us-east-1 control planes: read lazily, may be down). */
+export interface Signals {
   /** State of a CloudWatch alarm in `region`; `undefined` when the alarm does not exist. */
   getAlarmState(region: string, alarmName: string): Promise<{ state: AlarmState; reason?: string } | undefined>;
   /** Route 53 health check: true when more than 18% of checkers report healthy (Route 53's rule); undefined with no readings yet. */
   getHealthCheckHealthy(healthCheckId: string): Promise<boolean | undefined>;
-  /** Publishes a notification; `message` is the body, `attributes` are SNS message attributes. */
+}
+
+/** Notifications. */
+export interface Notifier {
+  /** Publishes a notification; `message` is the body. */
   publish(topicArn: string, subject: string, message: string): Promise<void>;
 }
+
+/** The reconciler's whole view of AWS: every role together (reconciler/aws.ts builds it). */
+export type AwsPort = ModeStore & StateStore & DrRegion & Signals & Notifier;

@@ -40,18 +40,21 @@ export interface ResourceStatus {
 }
 
 /**
- * The latched record of a promotion (rule S1). Cleared only in pilot light once the failback runbook has
- * re-created a replicating replica; `Failed` (a clear refusal by RDS) allows another request.
+ * The latched record of a promotion (rule S1): transitions in policy/promotion.ts. Cleared only in pilot light
+ * once the failback runbook has re-created a replicating replica.
  */
 export interface DatabasePromotion {
   readonly identifier: string;
-  /** `Requested` is written before the call (and stays if the call's outcome is unknown); `Promoted` after it succeeded; `Failed` if RDS refused it. */
+  /** `Requested` is written before the call (and stays until RDS shows it: the pass re-issues); `Promoted` once accepted or seen; `Failed` if RDS refused it. */
   readonly state: 'Requested' | 'Promoted' | 'Failed';
   readonly requestedAt: string;
   readonly completedAt?: string;
   readonly error?: string;
   /** Mode parameter version of the failover that promoted. */
   readonly generation: number;
+  /** PromoteReadReplica calls issued for this intent (re-issued while RDS shows nothing under way). */
+  readonly attempts?: number;
+  readonly lastAttemptAt?: string;
 }
 
 /** A drill: `active` plus this record (docs/design.md §1). */
@@ -85,6 +88,23 @@ export interface ModeRequest {
   readonly modeVersion: number;
 }
 
+/** Automatic failover bookkeeping (alarm path, health-check backstop). */
+export interface FailoverRecord {
+  readonly lastAutomaticAt?: string;
+  readonly consecutiveUnhealthy?: number;
+  readonly primaryHealthy?: boolean;
+  /** When the backstop last counted a health-check reading. */
+  readonly lastReadingAt?: string;
+}
+
+/** Who writes a mode and why (the parameter version and time are added by the write). */
+export interface ModeRequestInput {
+  /** `operator`, `alarm`, `health-check`, `drill`, `drill-expiry`. */
+  readonly source: string;
+  readonly reason: string;
+  readonly by?: string;
+}
+
 /** The status document. */
 export interface DrStatus {
   readonly apiVersion: 'pilot-light.dev/v1alpha1';
@@ -111,13 +131,7 @@ export interface DrStatus {
   /** Ended drills, newest first, at most DRILL_HISTORY. */
   readonly drillHistory: readonly DrillRecord[];
   /** Automatic failover bookkeeping (alarm path, health-check backstop). */
-  readonly failover?: {
-    readonly lastAutomaticAt?: string;
-    readonly consecutiveUnhealthy?: number;
-    readonly primaryHealthy?: boolean;
-    /** When the backstop last counted a health-check reading. */
-    readonly lastReadingAt?: string;
-  };
+  readonly failover?: FailoverRecord;
   readonly lastPass?: {
     readonly startedAt: string;
     readonly finishedAt: string;
@@ -256,4 +270,87 @@ export function resourceStatuses(
 /** The condition of a type, if set. */
 export function condition(status: Pick<DrStatus, 'conditions'>, type: ConditionType): Condition | undefined {
   return status.conditions.find((c) => c.type === type);
+}
+
+/** Everything a pass hands in to get its status document. */
+export interface PassStatusInput {
+  readonly prev: DrStatus;
+  /** The status as persisted so far this pass (drill, latch written as they happened). */
+  readonly working: DrStatus;
+  readonly environment: string;
+  readonly mode: Mode;
+  readonly generation: number;
+  readonly modeWrittenAt: Date;
+  readonly modeRequest: ModeRequest;
+  readonly state: {
+    readonly drill?: DrillRecord;
+    readonly drillHistory: readonly DrillRecord[];
+    readonly failover: FailoverRecord;
+    readonly promotion?: DatabasePromotion;
+  };
+  readonly finalPlan: Plan;
+  readonly results: readonly ActionResult[];
+  readonly rounds: number;
+  readonly started: Date;
+  readonly trigger: string;
+  readonly notes: readonly string[];
+  readonly now: Date;
+}
+
+/** The status document after a pass: conditions, per-resource status, timings, drill verification. */
+export function passStatus(i: PassStatusInput): { status: DrStatus; outcome: Outcome; justConverged: boolean } {
+  const t = i.now;
+  const failed = i.results.filter((r) => !r.ok);
+  const lastFailures = failed.filter((f) => i.finalPlan.actions.some((a) => a.resource === f.action.resource));
+  const { conditions, outcome } = conditionsFor(i.working.conditions, i.finalPlan, lastFailures, t);
+
+  // Timings: the reconciler's share of the RTO.
+  const newGeneration = i.generation !== i.prev.observedGeneration || i.prev.mode !== i.mode;
+  const requestedAt = newGeneration ? i.modeWrittenAt.toISOString() : (i.prev.timings.requestedAt ?? i.modeWrittenAt.toISOString());
+  let convergedAt = newGeneration ? undefined : i.prev.timings.convergedAt;
+  let convergenceSeconds = newGeneration ? undefined : i.prev.timings.convergenceSeconds;
+  const justConverged = outcome === 'Converged' && !convergedAt;
+  if (justConverged) {
+    convergedAt = t.toISOString();
+    convergenceSeconds = Math.max(0, Math.round((t.getTime() - Date.parse(requestedAt)) / 100) / 10);
+  }
+  const drill = i.state.drill ? verifyDrill(i.state.drill, i.finalPlan, justConverged ? convergenceSeconds : undefined, t) : undefined;
+  const status: DrStatus = {
+    ...i.working,
+    environment: i.environment,
+    mode: i.mode,
+    observedGeneration: i.generation,
+    modeRequest: i.modeRequest,
+    conditions,
+    resources: resourceStatuses(i.prev.resources, i.finalPlan.resources, lastFailures, t),
+    pendingActions: i.finalPlan.actions.map(describeAction),
+    timings: { requestedAt, convergedAt, convergenceSeconds },
+    databasePromotion: i.state.promotion,
+    drill,
+    drillHistory: i.state.drillHistory,
+    failover: i.state.failover,
+    lastPass: {
+      startedAt: i.started.toISOString(),
+      finishedAt: t.toISOString(),
+      trigger: i.trigger,
+      writes: i.results.reduce((n, r) => n + r.attempts, 0),
+      rounds: i.rounds,
+      failedActions: failed.length,
+      notes: i.notes,
+    },
+  };
+  return { status, outcome, justConverged };
+}
+
+/** Drill verification (S3): the replica must still be a healthy replica; the first convergence is the drill's time. */
+export function verifyDrill(drill: DrillRecord, finalPlan: Plan, justConvergedSeconds: number | undefined, now: Date): DrillRecord {
+  const db = finalPlan.resources.find((r) => r.kind === 'database');
+  const replicaCheck = db
+    ? { ok: db.ready && !db.problem, detail: db.problem ?? db.waitingFor ?? db.observed, at: now.toISOString() }
+    : { ok: true, detail: 'no database in the spec', at: now.toISOString() };
+  return {
+    ...drill,
+    replicaCheck,
+    ...(justConvergedSeconds !== undefined && drill.convergenceSeconds === undefined ? { convergenceSeconds: justConvergedSeconds } : {}),
+  };
 }

@@ -6,6 +6,7 @@ import { expect } from 'chai';
 import { createAwsPort } from '../../reconciler/aws';
 import { main, type Io } from '../../reconciler/cli';
 import type { AwsPort } from '../../reconciler/port';
+import { exitCodeFor } from '../../reconciler/cli';
 import { reconcileOnce, type Trigger } from '../../reconciler/reconcile';
 import type { DrEnvironment } from '../../reconciler/spec';
 import type { DrStatus } from '../../reconciler/status';
@@ -135,7 +136,7 @@ describe('reconciler on the emulator', function () {
     await setMode('active');
     const r = await pass();
     expect(r.outcome).to.equal('Degraded');
-    expect(r.exitCode).to.equal(1);
+    expect(exitCodeFor(r.outcome)).to.equal(1);
     const fe = r.status!.resources.find((x) => x.resource === 'ecs/dr/frontend')!;
     expect(fe.inSync).to.equal(false);
     expect(fe.lastError).to.contain('not authorized');
@@ -234,9 +235,15 @@ describe('reconciler on the emulator', function () {
       const parsed = JSON.parse(d.out) as { drill: { durationMinutes: number; replicaCheck: { ok: boolean } } };
       expect(parsed.drill.durationMinutes).to.equal(5);
       expect(parsed.drill.replicaCheck.ok).to.equal(true);
+      const before = proxy.writes().length;
+      const statusBefore = (await drctl('status', '--spec', specFile, '--json')).out;
       const again = await drctl('drill', 'start', '--spec', specFile);
-      expect(again.code).to.equal(1);
-      expect(again.out).to.contain('drill not started: DR is already active');
+      expect(again.code, again.out + again.err).to.equal(2);
+      expect(again.out).to.contain('Drill not started: DR is already active');
+      // A refused command changes nothing: not the mode, not the status, not a resource; only the lease is taken and given back.
+      const writes = proxy.writes().slice(before).filter((c) => !/"lease"/.test(c.body));
+      expect(writes.map((c) => c.action)).to.deep.equal([]);
+      expect((await drctl('status', '--spec', specFile, '--json')).out).to.equal(statusBefore);
     });
 
     it('reconcile --json prints the outcome and status; a bad --spec exits 2 naming the file', async () => {

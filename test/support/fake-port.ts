@@ -100,9 +100,16 @@ export class FakePort implements AwsPort {
   async acquireLease(req: LeaseRequest): Promise<boolean> {
     this.record('acquireLease', [req]);
     const l = this.world.lease;
-    if (l && l.holder !== req.holder && l.expiresAt > req.now.getTime() / 1000) return false;
+    const nowS = req.now.getTime() / 1000;
+    // As the real port's condition: an item claiming more than a lease's length ahead is broken (S11).
+    if (l && l.holder !== req.holder && l.expiresAt > nowS && l.expiresAt <= nowS + req.ttlSeconds) return false;
     this.world.lease = { holder: req.holder, expiresAt: req.now.getTime() / 1000 + req.ttlSeconds };
     return true;
+  }
+  async readLease(table: string): Promise<{ holder: string; expiresAt: Date } | undefined> {
+    this.record('readLease', [table]);
+    const l = this.world.lease;
+    return l ? { holder: l.holder, expiresAt: new Date(l.expiresAt * 1000) } : undefined;
   }
   async releaseLease(table: string, holder: string): Promise<void> {
     this.record('releaseLease', [table, holder]);

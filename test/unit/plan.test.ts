@@ -17,9 +17,9 @@ import {
 } from '../support/fixtures';
 
 const env = sampleEnvironment();
-const pilotLight: Desired = { mode: 'pilot-light', promotionRequested: false };
-const active: Desired = { mode: 'active', promotionRequested: false };
-const drill: Desired = { mode: 'active', promotionRequested: false, drill: { id: 'drill-1', maxReplicaLagSeconds: 300 } };
+const pilotLight: Desired = { mode: 'pilot-light', promotionLatched: false };
+const active: Desired = { mode: 'active', promotionLatched: false };
+const drill: Desired = { mode: 'active', promotionLatched: false, drill: { id: 'drill-1', maxReplicaLagSeconds: 300 } };
 
 /** The world at pilot-light values. */
 function pilotLightWorld(over: Partial<Observed> = {}): Observed {
@@ -28,7 +28,7 @@ function pilotLightWorld(over: Partial<Observed> = {}): Observed {
     asgs: [asg('dr-jenkins'), asg('dr-monitoring')],
     services: [service('frontend'), service('user-service')],
     targetGroups: [targetGroup('jenkins'), targetGroup('prometheus'), targetGroup('grafana'), targetGroup('frontend', [], 'ip')],
-    serviceTasks: { 'dr/frontend': [] },
+    serviceTasks: { 'ecs/dr/frontend': [] },
     ...over,
   };
 }
@@ -45,7 +45,7 @@ function activeWorld(over: Partial<Observed> = {}): Observed {
       targetGroup('grafana', ['i-dr-monitoring-0']),
       targetGroup('frontend', ['10.0.0.1', '10.0.0.2'], 'ip'),
     ],
-    serviceTasks: { 'dr/frontend': [{ taskArn: 't1', ip: '10.0.0.1' }, { taskArn: 't2', ip: '10.0.0.2' }] },
+    serviceTasks: { 'ecs/dr/frontend': [{ taskArn: 't1', ip: '10.0.0.1' }, { taskArn: 't2', ip: '10.0.0.2' }] },
     ...over,
   };
 }
@@ -72,7 +72,7 @@ const cases: Record<string, Case> = {
     },
   },
   'active (real failover), up to date: no actions': {
-    desired: { ...active, promotionRequested: true },
+    desired: { ...active, promotionLatched: true },
     observed: activeWorld(),
     want: [],
     check: (p) => expect(p.resources.every((r) => r.ready)).to.equal(true),
@@ -112,7 +112,7 @@ const cases: Record<string, Case> = {
     check: (p) => expect(p.resources.find((r) => r.kind === 'database')?.problem).to.equal('replica lag 900s exceeds 300s'),
   },
   'active with promotion already requested: never promote twice (S1)': {
-    desired: { ...active, promotionRequested: true },
+    desired: { ...active, promotionLatched: true },
     observed: activeWorld({ replica: replica(withStatus('modifying')) }),
     want: [],
     check: (p) => expect(p.resources[0]).to.include({ waitingFor: 'promotion in progress', ready: false }),
@@ -124,7 +124,7 @@ const cases: Record<string, Case> = {
     check: (p) => expect(p.resources[0].waitingFor).to.equal('promotion waits for status available, got: backing-up'),
   },
   'active → pilot-light after a real promotion: compute down, database untouched (S2)': {
-    desired: { ...pilotLight, promotionRequested: true },
+    desired: { ...pilotLight, promotionLatched: true },
     observed: activeWorld(),
     want: [
       'UpdateAsg asg/dr-jenkins',
@@ -140,7 +140,7 @@ const cases: Record<string, Case> = {
     },
   },
   'instances in service but not registered: register; stale targets: deregister': {
-    desired: { ...active, promotionRequested: true },
+    desired: { ...active, promotionLatched: true },
     observed: activeWorld({
       targetGroups: [
         targetGroup('jenkins', ['i-old']),
@@ -161,7 +161,7 @@ const cases: Record<string, Case> = {
     },
   },
   'pending instances are not registered yet: waiting, not acting': {
-    desired: { ...active, promotionRequested: true },
+    desired: { ...active, promotionLatched: true },
     observed: activeWorld({
       asgs: [asg('dr-jenkins', withCapacity(1, 3, 1), withOnDemand(100), withPendingInstances()), asg('dr-monitoring', withCapacity(1, 3, 1), withOnDemand(100))],
       targetGroups: [targetGroup('jenkins'), targetGroup('prometheus', ['i-dr-monitoring-0']), targetGroup('grafana', ['i-dr-monitoring-0']), targetGroup('frontend', ['10.0.0.1', '10.0.0.2'], 'ip')],
@@ -203,7 +203,7 @@ const cases: Record<string, Case> = {
     },
   },
   'active sizes are a floor: an autoscaler running more is left alone': {
-    desired: { ...active, promotionRequested: true },
+    desired: { ...active, promotionLatched: true },
     observed: activeWorld({
       asgs: [asg('dr-jenkins', withCapacity(1, 3, 3), withOnDemand(100)), asg('dr-monitoring', withCapacity(1, 3, 1), withOnDemand(100))],
       services: [service('frontend', withCount(5), withProvider('FARGATE')), service('user-service', withCount(1), withProvider('FARGATE'))],
@@ -223,13 +223,13 @@ const cases: Record<string, Case> = {
     check: (p) => expect(p.actions[0]).to.deep.include({ desiredCount: 0, forceNewDeployment: false }),
   },
   'a provider change in active keeps an autoscaled count': {
-    desired: { ...active, promotionRequested: true },
+    desired: { ...active, promotionLatched: true },
     observed: activeWorld({ services: [service('frontend', withCount(4), withProvider('FARGATE_SPOT')), service('user-service', withCount(1), withProvider('FARGATE'))] }),
     want: ['UpdateService ecs/dr/frontend'],
     check: (p) => expect(p.actions[0]).to.deep.include({ desiredCount: 4, forceNewDeployment: true }),
   },
   'old tasks still being replaced: not ready yet; a failed rollout is a problem': {
-    desired: { ...active, promotionRequested: true },
+    desired: { ...active, promotionLatched: true },
     observed: activeWorld({
       services: [
         { ...service('frontend', withCount(2), withProvider('FARGATE')), deployments: 2, primaryRolloutState: 'IN_PROGRESS' },
@@ -243,10 +243,20 @@ const cases: Record<string, Case> = {
     },
   },
   'a promotion requested long ago with no effect is a problem, still never re-requested (S1)': {
-    desired: { ...active, promotionRequested: true, promotionStuck: 'promotion of app-replica was requested at T but the instance is still a replica' },
+    desired: { ...active, promotionLatched: true, promotionStuck: 'promotion of app-replica was requested at T but the instance is still a replica' },
     observed: activeWorld({ replica: replica() }),
     want: [],
     check: (p) => expect(p.resources[0].problem).to.match(/still a replica/),
+  },
+  'a promotion requested but not yet shown by RDS (throttled, crashed): the call is issued again (S1)': {
+    desired: { ...active, promotionLatched: false },
+    observed: activeWorld({ replica: replica() }),
+    want: ['PromoteReplica rds/app-replica'],
+  },
+  'a promotion under way (status modifying, still a replica): wait, do not ask again': {
+    desired: { ...active, promotionLatched: false },
+    observed: activeWorld({ replica: { ...replica(), status: 'modifying' } }),
+    want: [],
   },
   'a group without a mixed instances policy at size 0 in pilot light is fine: nothing runs to be spot': {
     desired: pilotLight,

@@ -1,8 +1,10 @@
 import { expect } from 'chai';
 import { PortError } from '../../reconciler/errors';
-import { MODE_REQUEST_KEY, planOnly, reconcileOnce, type PassOptions, type Trigger } from '../../reconciler/reconcile';
+import { exitCodeFor } from '../../reconciler/cli';
+import { MODE_REQUEST_KEY } from '../../reconciler/mode';
+import { planOnly, reconcileOnce, type PassOptions, type Trigger } from '../../reconciler/reconcile';
 import { STATUS_KEY, type DrStatus } from '../../reconciler/status';
-import { FakePort } from '../support/fake-port';
+import { FakePort, RESOURCE_WRITES } from '../support/fake-port';
 import { asg, replica, sampleEnvironment, service, targetGroup, tgArn } from '../support/fixtures';
 
 const env = sampleEnvironment();
@@ -39,7 +41,7 @@ describe('reconcile pass (fake port)', () => {
     port.setMode(MODE, 'active', new Date(T0 - 5000));
     const r1 = await pass();
     expect(r1.outcome).to.equal('Converged');
-    expect(r1.exitCode).to.equal(0);
+    expect(exitCodeFor(r1.outcome)).to.equal(0);
     expect(port.world.replica?.isReplica).to.equal(false);
     expect(port.world.asgs.get('dr-jenkins')).to.deep.include({ minSize: 1, maxSize: 3, desiredCapacity: 1 });
     expect(port.world.asgs.get('dr-jenkins')?.mixedInstancesPolicy?.instancesDistribution.onDemandPercentageAboveBaseCapacity).to.equal(100);
@@ -94,7 +96,7 @@ describe('reconcile pass (fake port)', () => {
       port.setMode(MODE, bad);
       const r = await pass();
       expect(r.outcome).to.equal('InvalidSpec');
-      expect(r.exitCode).to.equal(2);
+      expect(exitCodeFor(r.outcome)).to.equal(2);
       expect(writesOf(port)).to.deep.equal([]);
       expect(port.calls.filter((c) => c.method === 'putModeParameter')).to.deep.equal([]);
       expect(status().conditions.find((c) => c.type === 'Degraded')).to.include({ status: 'True', reason: 'InvalidSpec' });
@@ -110,7 +112,7 @@ describe('reconcile pass (fake port)', () => {
     port.setMode(MODE, 'active');
     const r = await pass();
     expect(r.outcome).to.equal('Degraded');
-    expect(r.exitCode).to.equal(1);
+    expect(exitCodeFor(r.outcome)).to.equal(1);
     expect(port.world.services.get('dr/user-service')).to.deep.include({ desiredCount: 1 });
     expect(port.world.asgs.get('dr-monitoring')).to.deep.include({ desiredCapacity: 1 });
     const s = status();
@@ -137,8 +139,8 @@ describe('reconcile pass (fake port)', () => {
     port.setMode(MODE, 'active');
     const r = await pass();
     expect(r.outcome).to.equal('Locked');
-    expect(r.exitCode).to.equal(3);
-    expect(port.calls.filter((c) => c.method !== 'acquireLease')).to.deep.equal([]);
+    expect(exitCodeFor(r.outcome)).to.equal(3);
+    expect(port.calls.filter((c) => c.method !== 'acquireLease' && c.method !== 'readLease')).to.deep.equal([]);
   });
 
   it('an alarm pass waits briefly for a busy lease instead of dropping the failover', async () => {
@@ -149,6 +151,91 @@ describe('reconcile pass (fake port)', () => {
     const r = await pass({ kind: 'alarm' }, { leaseWaitMs: 2000 });
     expect(r.outcome).to.equal('Converged');
     expect(port.world.params.get(MODE)?.value).to.equal('active');
+  });
+
+  it('a hostile lease item (expiry in 2100) cannot hold DR hostage: it is broken and the pass acts (S11)', async () => {
+    const { port, pass } = world();
+    port.world.lease = { holder: 'someone', expiresAt: Date.parse('2100-01-01T00:00:00Z') / 1000 };
+    port.setMode(MODE, 'active');
+    const r = await pass();
+    expect(r.outcome).to.equal('Converged');
+    expect(port.world.lease).to.equal(undefined);
+  });
+
+  it('Locked names the holder and when its lease ends', async () => {
+    const { port, pass, clock } = world();
+    port.world.lease = { holder: 'drctl-ops-4242', expiresAt: clock.now().getTime() / 1000 + 60 };
+    const r = await pass();
+    expect(r.notes).to.deep.equal([`drctl-ops-4242 holds the lease until ${new Date(clock.now().getTime() + 60_000).toISOString()}: no changes made`]);
+  });
+
+  it('a lease lost mid-pass stops the pass before its next write', async () => {
+    const { port, pass } = world();
+    port.setMode(MODE, 'active');
+    let renewals = 0;
+    // The first round's renewal succeeds; before the second round another holder has taken over.
+    const real = port.acquireLease.bind(port);
+    port.acquireLease = async (req) => (++renewals > 2 ? false : real(req));
+    port.world.tasks.clear();
+    const r = await pass();
+    expect(r.outcome).to.equal('Locked');
+    expect(r.notes).to.include('lost the lease to another pass');
+    // Only the first round's writes happened: no target registration (a second-round action).
+    expect(port.resourceWrites().map((c) => c.method)).to.not.include('registerTargets');
+  });
+
+  it('effects reach AWS in the policy\'s order: a drill is recorded before its mode write (S3)', async () => {
+    const { port, pass } = world();
+    await pass({ kind: 'start-drill', startedBy: 'test' });
+    const order = port.calls.filter((c) => c.method === 'putModeParameter' || (c.method === 'writeState' && c.args[1] === STATUS_KEY));
+    expect(order[0].method).to.equal('writeState');
+    expect((order[0].args[2] as DrStatus).drill?.modeVersion).to.equal(0);
+    expect(order[1].method).to.equal('putModeParameter');
+    expect((order[2].args[2] as DrStatus).drill?.modeVersion).to.equal(2);
+  });
+
+  describe('promotion exactly once in effect (S1)', () => {
+    it('a throttled PromoteReadReplica did nothing: it is re-issued and then reaches RDS once', async () => {
+      const { port, pass, status } = world();
+      let throttles = 1;
+      port.failures.promoteReplica = () => (throttles-- > 0 ? new PortError('Rate exceeded', { code: 'Throttling', retryable: true }) : undefined);
+      port.setMode(MODE, 'active');
+      await pass();
+      expect(port.world.replica?.isReplica).to.equal(false);
+      expect(status().databasePromotion).to.include({ state: 'Promoted', attempts: 2 });
+      expect(port.calls.filter((c) => c.method === 'promoteReplica')).to.have.length(2);
+    });
+
+    it('a failed latch write sends nothing; the next pass latches and promotes', async () => {
+      const { port, pass, status } = world();
+      let fail = 1;
+      port.failures.writeState = (args) => ((args[2] as DrStatus).databasePromotion?.state === 'Requested' && fail-- > 0 ? new PortError('throttled', { code: 'ThrottlingException', retryable: true }) : undefined);
+      port.setMode(MODE, 'active');
+      const r1 = await pass();
+      expect(r1.outcome).to.not.equal('Converged');
+      expect(port.calls.filter((c) => c.method === 'promoteReplica')).to.have.length(0);
+      await pass();
+      expect(port.calls.filter((c) => c.method === 'promoteReplica')).to.have.length(1);
+      expect(status().databasePromotion?.state).to.equal('Promoted');
+    });
+
+    it('a pass killed between the latch and the call: once its lease runs out, the next pass sends it', async () => {
+      const { port, pass, status, clock } = world();
+      const real = port.promoteReplica.bind(port);
+      // The killed pass: its call never returns, and it never releases the lease.
+      port.promoteReplica = () => new Promise<void>(() => undefined);
+      port.setMode(MODE, 'active');
+      void pass();
+      for (let i = 0; i < 100 && status()?.databasePromotion?.state !== 'Requested'; i++) await new Promise((r) => setImmediate(r));
+      expect(status().databasePromotion?.state).to.equal('Requested');
+      expect(port.world.replica?.isReplica).to.equal(true);
+      port.promoteReplica = real;
+      expect((await pass()).outcome).to.equal('Locked');
+      clock.advance(env.spec.leaseSeconds * 1000 + 1);
+      await pass();
+      expect(port.world.replica?.isReplica).to.equal(false);
+      expect(status().databasePromotion?.state).to.equal('Promoted');
+    });
   });
 
   it('plan-only reads and never writes', async () => {
@@ -315,13 +402,26 @@ describe('reconcile pass (fake port)', () => {
       expect(status().drillHistory[0]).to.include({ outcome: 'Superseded' });
     });
 
-    it('a drill is refused while DR is already active', async () => {
+    it('a drill is refused while a promotion is latched: nothing is written at all, not even status', async () => {
       const { port, pass } = world();
       port.setMode(MODE, 'active');
       await pass();
+      const from = port.calls.length;
       const r = await pass(startDrill);
-      expect(r.notes[0]).to.match(/drill not started: DR is already active/);
-      expect(port.calls.filter((c) => c.method === 'putModeParameter')).to.deep.equal([]);
+      expect(r.outcome).to.equal('Refused');
+      expect(r.trigger).to.deep.include({ kind: 'drill-refused' });
+      expect(r.notes[0]).to.match(/drill not started: a promotion of app-replica is latched/);
+      const writes = port.calls.slice(from).filter((c) => ['putModeParameter', 'writeState', 'publish', ...RESOURCE_WRITES].includes(c.method));
+      expect(writes).to.deep.equal([]);
+    });
+
+    it('a second drill is refused while one runs', async () => {
+      const { port, pass } = world();
+      await pass(startDrill);
+      const r = await pass(startDrill);
+      expect(r.outcome).to.equal('Refused');
+      expect(r.notes[0]).to.match(/drill not started: DR is already active \(drill drill-\d+T\d+ running\)/);
+      expect(port.calls.filter((c) => c.method === 'putModeParameter')).to.have.length(1);
     });
 
     it('a lagging replica fails the drill, which still reverts', async () => {

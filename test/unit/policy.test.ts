@@ -1,0 +1,384 @@
+import { expect } from 'chai';
+import {
+  decide,
+  holdsWriter,
+  latchAfterAnswer,
+  latchBeforeRequest,
+  latchFromObservation,
+  PENDING_VERSION,
+  promotionDesired,
+  PROMOTION_STUCK_MS,
+  type Decision,
+  type Effect,
+  type Facts,
+  type PolicyInput,
+  type PolicyState,
+  type Trigger,
+} from '../../reconciler/policy';
+import type { DatabasePromotion, DrillRecord, FailoverRecord } from '../../reconciler/status';
+import { replica, sampleEnvironment } from '../support/fixtures';
+
+const env = sampleEnvironment();
+const settings = { environment: 'dr', failover: env.spec.failover, drill: env.spec.drill };
+const T0 = Date.parse('2026-03-02T00:05:00Z');
+const at = (ms: number) => new Date(T0 + ms);
+const MIN = 60_000;
+
+type Mod<T> = (t: T) => T;
+
+/** Policy state at pilot light, reconciled at generation 1, then modified. */
+function state(...mods: Mod<PolicyState>[]): PolicyState {
+  const base: PolicyState = { drillHistory: [], failover: {}, observedGeneration: 1, announcedGeneration: 1 };
+  return mods.reduce((s, m) => m(s), base);
+}
+const withDrill = (d: Partial<DrillRecord> = {}): Mod<PolicyState> => (s) => ({
+  ...s,
+  drill: { id: 'drill-1', startedAt: at(-10 * MIN).toISOString(), expiresAt: at(50 * MIN).toISOString(), durationMinutes: 60, modeVersion: 2, startedBy: 'schedule', ...d },
+});
+const withFailover = (f: FailoverRecord): Mod<PolicyState> => (s) => ({ ...s, failover: { ...s.failover, ...f } });
+const withPromotion = (p: Partial<DatabasePromotion> = {}): Mod<PolicyState> => (s) => ({
+  ...s,
+  promotion: { identifier: 'app-replica', state: 'Promoted', requestedAt: at(-MIN).toISOString(), generation: 2, ...p },
+});
+const withGeneration = (g: number): Mod<PolicyState> => (s) => ({ ...s, observedGeneration: g, announcedGeneration: g });
+
+/** Facts: the mode parameter at `generation`, written by `source`, then modified. */
+function facts(mode: Facts['mode'], generation: number, source = 'operator', more: Partial<Facts> = {}): Facts {
+  const written = at(-MIN);
+  return {
+    mode,
+    generation,
+    modeWrittenAt: written,
+    modeRequest: { mode, source, at: written.toISOString(), modeVersion: generation, reason: 'test' },
+    ...more,
+  };
+}
+const alarm = (s: 'OK' | 'ALARM' | 'INSUFFICIENT_DATA' | 'unreadable') => ({ alarm: { state: s } });
+
+function step(s: PolicyState, trigger: Trigger | undefined, f: Facts, now = at(0)): Decision {
+  const input: PolicyInput = { state: s, trigger, facts: f, now, settings };
+  return decide(input);
+}
+const kinds = (d: Decision) => (d.kind === 'decided' ? d.effects.map(label) : [`need ${d.fact}`]);
+function label(e: Effect): string {
+  switch (e.kind) {
+    case 'persist':
+      return `persist${e.state.drill ? ` drill@${e.state.drill.modeVersion}` : ''}`;
+    case 'writeMode':
+      return `writeMode ${e.mode} if v${e.expectedVersion}`;
+    case 'notify':
+      return `notify ${e.subject}`;
+    case 'metric':
+      return `metric ${e.name}=${e.value}`;
+  }
+}
+const decided = (d: Decision) => {
+  if (d.kind !== 'decided') throw new Error(`expected a decision, got: need ${d.fact}`);
+  return d;
+};
+
+const startDrill: Trigger = { kind: 'start-drill', startedBy: 'drctl (ops)', durationMinutes: 30 };
+const alarmEvent: Trigger = { kind: 'alarm', alarmName: 'dr-primary-health' };
+const resync: Trigger = { kind: 'resync' };
+
+interface Case {
+  readonly state: PolicyState;
+  readonly trigger?: Trigger;
+  readonly facts: Facts;
+  readonly now?: Date;
+  /** The effects, in order, or the fact the step needs first. */
+  readonly want: readonly string[];
+  readonly outcome?: Record<string, unknown>;
+  readonly check?: (d: Extract<Decision, { kind: 'decided' }>) => void;
+}
+
+const cases: Record<string, Case> = {
+  // --- drills: start and refusal (S3, S12) ---
+  'drill start in pilot light: the record is persisted before the mode write, which names the version it saw': {
+    state: state(),
+    trigger: startDrill,
+    facts: facts('pilot-light', 1),
+    want: [`persist drill@${PENDING_VERSION}`, 'writeMode active if v1'],
+    outcome: { kind: 'drill-started' },
+    check: (d) => expect(d.state.drill).to.include({ durationMinutes: 30, startedBy: 'drctl (ops)', expiresAt: at(30 * MIN).toISOString() }),
+  },
+  'drill start while DR is active: refused, no effects': {
+    state: state(withGeneration(2)),
+    trigger: startDrill,
+    facts: facts('active', 2),
+    want: [],
+    outcome: { kind: 'drill-refused', reason: 'DR is already active (mode set by operator)' },
+  },
+  'drill start while a promotion is latched (back in pilot light before failback): refused': {
+    state: state(withGeneration(3), withPromotion()),
+    trigger: startDrill,
+    facts: facts('pilot-light', 3),
+    want: [],
+    outcome: { kind: 'drill-refused' },
+    check: (d) => expect((d.outcome as { reason: string }).reason).to.match(/promotion of app-replica is latched/),
+  },
+  'drill start while a promotion request is pending: refused too (the writer may be moving)': {
+    state: state(withGeneration(3), withPromotion({ state: 'Requested' })),
+    trigger: startDrill,
+    facts: facts('pilot-light', 3),
+    want: [],
+    outcome: { kind: 'drill-refused' },
+  },
+  'drill start after a mode change no pass has acted on: refused': {
+    state: state(withGeneration(2)),
+    trigger: startDrill,
+    facts: facts('pilot-light', 3),
+    want: [],
+    outcome: { kind: 'drill-refused', reason: 'the mode parameter changed (version 3) and no pass has acted on it yet; try again after the next pass' },
+  },
+  // --- drills: repair, recovery, supersede (S3, S4) ---
+  'a drill whose mode write happened is bound to that version and announced': {
+    state: state(withDrill({ modeVersion: PENDING_VERSION, startedAt: at(-2000).toISOString() })),
+    facts: facts('active', 2, 'drill'),
+    want: ['persist drill@2', 'notify DR drill started'],
+  },
+  'a drill start that died before its mode write ends Failed and never reads as a failover': {
+    state: state(withDrill({ modeVersion: PENDING_VERSION })),
+    facts: facts('pilot-light', 1),
+    want: ['persist', 'metric DrillOutcome=0', 'notify DR drill failed'],
+    check: (d) => expect(d.state.drillHistory[0]).to.include({ outcome: 'Failed' }),
+  },
+  'a lost drill record with a drill-written mode is recovered as a drill': {
+    state: state(withGeneration(2)),
+    facts: facts('active', 2, 'drill'),
+    want: ['persist drill@2'],
+    check: (d) => expect(d.state.drill?.id).to.equal('drill-recovered-2'),
+  },
+  'a drill whose mode was rewritten by an operator is superseded (the one supersede rule)': {
+    state: state(withDrill({ modeVersion: 2 }), withGeneration(2)),
+    facts: facts('active', 3),
+    want: ['persist', 'notify DR drill superseded'],
+    check: (d) => expect(d.state.drillHistory[0]).to.include({ outcome: 'Superseded', outcomeReason: 'the mode parameter was changed to active (version 3) by operator during the drill' }),
+  },
+  // --- drill expiry (S4) ---
+  'expiry with the alarm OK, same version, converged: mode pilot-light (if still the drill\'s version), then Passed': {
+    state: state(withDrill({ expiresAt: at(-1).toISOString(), convergenceSeconds: 42 }), withGeneration(2)),
+    facts: facts('active', 2, 'drill', alarm('OK')),
+    want: ['writeMode pilot-light if v2', 'persist', 'metric DrillOutcome=1', 'notify DR drill passed'],
+    check: (d) => expect(d.state.drillHistory[0]).to.include({ outcome: 'Passed', outcomeReason: 'converged in 42s; replica verified' }),
+  },
+  'expiry of a drill that never converged: reverts, Failed': {
+    state: state(withDrill({ expiresAt: at(-1).toISOString() }), withGeneration(2)),
+    facts: facts('active', 2, 'drill', alarm('OK')),
+    want: ['writeMode pilot-light if v2', 'persist', 'metric DrillOutcome=0', 'notify DR drill failed'],
+  },
+  'expiry needs the alarm: it is read then, and only then': {
+    state: state(withDrill({ expiresAt: at(-1).toISOString() }), withGeneration(2)),
+    facts: facts('active', 2, 'drill'),
+    want: ['need alarm'],
+  },
+  'before expiry the alarm is not read at all': {
+    state: state(withDrill(), withGeneration(2)),
+    facts: facts('active', 2, 'drill'),
+    want: [],
+  },
+  'expiry with the alarm INSUFFICIENT_DATA: nothing, DR stays active': {
+    state: state(withDrill({ expiresAt: at(-1).toISOString(), convergenceSeconds: 10 }), withGeneration(2)),
+    facts: facts('active', 2, 'drill', alarm('INSUFFICIENT_DATA')),
+    want: [],
+    check: (d) => expect(d.notes[0].text).to.match(/DR stays active for now/),
+  },
+  'expiry with the alarm unreadable: nothing, DR stays active': {
+    state: state(withDrill({ expiresAt: at(-1).toISOString(), convergenceSeconds: 10 }), withGeneration(2)),
+    facts: facts('active', 2, 'drill', alarm('unreadable')),
+    want: [],
+  },
+  'expiry with the alarm in ALARM: a real failover takes over, past the rate limit': {
+    state: state(withDrill({ expiresAt: at(-1).toISOString() }), withGeneration(2), withFailover({ lastAutomaticAt: at(-5 * MIN).toISOString() })),
+    facts: facts('active', 2, 'drill', alarm('ALARM')),
+    want: ['writeMode active if v2', 'persist', 'notify DR drill superseded', 'metric Failovers=1', 'notify DR failover started'],
+    outcome: undefined,
+  },
+  // --- the alarm path (S5) ---
+  'ALARM with no failover before: fail over; the mode write comes before the bookkeeping': {
+    state: state(),
+    trigger: alarmEvent,
+    facts: facts('pilot-light', 1, 'operator', alarm('ALARM')),
+    want: ['writeMode active if v1', 'persist', 'metric Failovers=1', 'notify DR failover started'],
+    outcome: { kind: 'failover-started', source: 'alarm' },
+    check: (d) => expect(d.state.failover.lastAutomaticAt).to.equal(at(0).toISOString()),
+  },
+  'ALARM 30 minutes after the last failover, with a 60-minute minimum: suppressed until then': {
+    state: state(withFailover({ lastAutomaticAt: at(-30 * MIN).toISOString() })),
+    trigger: alarmEvent,
+    facts: facts('pilot-light', 1, 'operator', alarm('ALARM')),
+    want: [],
+    outcome: { kind: 'failover-suppressed', until: at(30 * MIN).toISOString() },
+  },
+  'ALARM during a drill: the drill is superseded by the real failover': {
+    state: state(withDrill(), withGeneration(2)),
+    trigger: alarmEvent,
+    facts: facts('active', 2, 'drill', alarm('ALARM')),
+    want: ['writeMode active if v2', 'persist', 'notify DR drill superseded', 'metric Failovers=1', 'notify DR failover started'],
+    outcome: { kind: 'failover-started' },
+  },
+  'an alarm event whose alarm is OK now: ignored': {
+    state: state(),
+    trigger: alarmEvent,
+    facts: facts('pilot-light', 1, 'operator', alarm('OK')),
+    want: [],
+    outcome: { kind: 'alarm-ignored', state: 'OK' },
+  },
+  'an alarm event while the alarm cannot be read: ignored (unreachable is not unhealthy)': {
+    state: state(),
+    trigger: alarmEvent,
+    facts: facts('pilot-light', 1, 'operator', alarm('unreadable')),
+    want: [],
+    outcome: { kind: 'alarm-ignored', state: 'unreadable' },
+  },
+  'an alarm event reads the alarm first': {
+    state: state(),
+    trigger: alarmEvent,
+    facts: facts('pilot-light', 1),
+    want: ['need alarm'],
+  },
+  'ALARM while a real failover is active: nothing more': {
+    state: state(withGeneration(2)),
+    trigger: alarmEvent,
+    facts: facts('active', 2, 'alarm', alarm('ALARM')),
+    want: [],
+    outcome: { kind: 'alarm-ignored', state: 'already-active' },
+  },
+  // --- the health-check backstop (S5) ---
+  'N−1 unhealthy readings: counted, nothing else': {
+    state: state(withFailover({ consecutiveUnhealthy: 1, lastReadingAt: at(-MIN).toISOString() })),
+    trigger: resync,
+    facts: facts('pilot-light', 1, 'operator', { healthCheck: { healthy: false } }),
+    want: [],
+    outcome: { kind: 'reading-recorded', healthy: false, consecutiveUnhealthy: 2 },
+  },
+  'the N-th unhealthy reading fails over': {
+    state: state(withFailover({ consecutiveUnhealthy: 2, lastReadingAt: at(-MIN).toISOString() })),
+    trigger: resync,
+    facts: facts('pilot-light', 1, 'operator', { healthCheck: { healthy: false } }),
+    want: ['writeMode active if v1', 'persist', 'metric Failovers=1', 'notify DR failover started'],
+    outcome: { kind: 'failover-started', source: 'health-check' },
+  },
+  'two readings 30 s apart count once: the second is not even read': {
+    state: state(withFailover({ consecutiveUnhealthy: 2, lastReadingAt: at(-30_000).toISOString() })),
+    trigger: resync,
+    facts: facts('pilot-light', 1),
+    want: [],
+    outcome: { kind: 'reading-skipped', why: 'not-due' },
+  },
+  'a due reading is read first': {
+    state: state(withFailover({ lastReadingAt: at(-MIN).toISOString() })),
+    trigger: resync,
+    facts: facts('pilot-light', 1),
+    want: ['need healthCheck'],
+  },
+  'a healthy reading resets the count': {
+    state: state(withFailover({ consecutiveUnhealthy: 2, lastReadingAt: at(-MIN).toISOString() })),
+    trigger: resync,
+    facts: facts('pilot-light', 1, 'operator', { healthCheck: { healthy: true } }),
+    want: [],
+    check: (d) => expect(d.state.failover).to.include({ consecutiveUnhealthy: 0, primaryHealthy: true }),
+  },
+  'no reading yet, or the API unreachable: counts for nothing either way': {
+    state: state(withFailover({ consecutiveUnhealthy: 2, lastReadingAt: at(-MIN).toISOString() })),
+    trigger: resync,
+    facts: facts('pilot-light', 1, 'operator', { healthCheck: { unreadable: true } }),
+    want: [],
+    outcome: { kind: 'reading-skipped', why: 'unreadable' },
+    check: (d) => expect(d.state.failover.consecutiveUnhealthy).to.equal(2),
+  },
+  // --- latch and announcements (S5) ---
+  'a real failover latches: the primary healthy again is said, nothing is written': {
+    state: state(withGeneration(2)),
+    facts: facts('active', 2, 'alarm', alarm('OK')),
+    want: [],
+    check: (d) => expect(d.notes.map((n) => n.text).join()).to.match(/DR stays active: failback is a deliberate operator step/),
+  },
+  "an operator's failover is announced once": {
+    state: state(),
+    facts: facts('active', 2, 'operator'),
+    want: ['metric Failovers=1', 'notify DR failover started'],
+    check: (d) => expect(decided(step(d.state, undefined, facts('active', 2, 'operator'))).effects).to.deep.equal([]),
+  },
+  "an operator's return to pilot light is announced": {
+    state: state(withGeneration(2)),
+    facts: facts('pilot-light', 3, 'operator'),
+    want: ['notify DR returning to pilot light'],
+  },
+  'the first pass ever announces nothing': {
+    state: state(withGeneration(0)),
+    facts: facts('active', 1, 'operator'),
+    want: [],
+  },
+};
+
+describe('policy: decide (S1–S5 as a table)', () => {
+  for (const [name, c] of Object.entries(cases)) {
+    it(name, () => {
+      const d = step(c.state, c.trigger, c.facts, c.now);
+      expect(kinds(d)).to.deep.equal(c.want);
+      if (d.kind === 'decided') {
+        if (c.outcome) expect(d.outcome).to.deep.include(c.outcome);
+        c.check?.(d);
+      }
+    });
+  }
+
+  it('is pure: the same input gives the same answer, and the input is not changed', () => {
+    const s = state(withDrill({ expiresAt: at(-1).toISOString(), convergenceSeconds: 1 }), withGeneration(2));
+    const f = facts('active', 2, 'drill', alarm('OK'));
+    const frozen = JSON.stringify({ s, f });
+    expect(step(s, undefined, f)).to.deep.equal(step(s, undefined, f));
+    expect(JSON.stringify({ s, f })).to.equal(frozen);
+  });
+});
+
+describe('policy: the promotion latch (S1)', () => {
+  const now = at(0);
+  const requested = (over: Partial<DatabasePromotion> = {}): DatabasePromotion => ({ identifier: 'app-replica', state: 'Requested', requestedAt: at(-MIN).toISOString(), generation: 2, attempts: 1, ...over });
+
+  it('before a call: Requested, first time now; a re-issue keeps the first time and counts attempts', () => {
+    const first = latchBeforeRequest(undefined, 'app-replica', 2, now);
+    expect(first).to.include({ state: 'Requested', requestedAt: now.toISOString(), attempts: 1 });
+    const again = latchBeforeRequest({ ...first, error: 'Throttling' }, 'app-replica', 2, at(MIN));
+    expect(again).to.include({ state: 'Requested', requestedAt: now.toISOString(), attempts: 2, error: 'Throttling' });
+  });
+
+  const answers: Record<string, [Parameters<typeof latchAfterAnswer>[1], DatabasePromotion['state']]> = {
+    'accepted → Promoted': [{ ok: true }, 'Promoted'],
+    'throttled (RDS did nothing) → stays Requested, re-issued': [{ ok: false, retryable: true, error: 'Rate exceeded' }, 'Requested'],
+    'timeout or reset (unknown) → stays Requested': [{ ok: false, retryable: true, error: 'socket hang up' }, 'Requested'],
+    'refused → Failed': [{ ok: false, retryable: false, error: 'InvalidParameterCombination' }, 'Failed'],
+  };
+  for (const [name, [answer, want]] of Object.entries(answers)) {
+    it(`after a call: ${name}`, () => expect(latchAfterAnswer(requested(), answer, now).state).to.equal(want));
+  }
+
+  it('observed standalone → Promoted, whatever the last answer said (timeout, crash, Failed)', () => {
+    for (const p of [requested(), requested({ state: 'Failed', error: 'x' })]) {
+      expect(latchFromObservation(p, 'active', { ...replica(), isReplica: false }, now).promotion?.state).to.equal('Promoted');
+    }
+  });
+  it('observed still a replica while Requested → stays Requested (the planner re-issues)', () => {
+    expect(latchFromObservation(requested(), 'active', replica(), now).promotion?.state).to.equal('Requested');
+    expect(promotionDesired(requested(), now)).to.deep.equal({ promotionLatched: false });
+  });
+  it('Promoted, then pilot light with a replicating replica again (failback runbook) → cleared', () => {
+    const r = latchFromObservation(requested({ state: 'Promoted' }), 'pilot-light', replica(), now);
+    expect(r.promotion).to.equal(undefined);
+    expect(r.note).to.match(/latch is cleared/);
+  });
+  it('Promoted stays latched while active even if the instance looks like a replica again', () => {
+    expect(latchFromObservation(requested({ state: 'Promoted' }), 'active', replica(), now).promotion?.state).to.equal('Promoted');
+    expect(promotionDesired(requested({ state: 'Promoted' }), now).promotionLatched).to.equal(true);
+  });
+  it('Requested with no effect for too long → stuck (a problem for a person); in pilot light it is cleared', () => {
+    const old = requested({ requestedAt: at(-PROMOTION_STUCK_MS - 1).toISOString() });
+    expect(promotionDesired(old, now).promotionStuck).to.match(/still a replica/);
+    expect(latchFromObservation(old, 'pilot-light', replica(), now).promotion).to.equal(undefined);
+    expect(latchFromObservation(requested(), 'pilot-light', replica(), now).promotion?.state).to.equal('Requested');
+  });
+  it('holds the writer unless Failed', () => {
+    expect([undefined, requested(), requested({ state: 'Promoted' }), requested({ state: 'Failed' })].map(holdsWriter)).to.deep.equal([false, true, true, false]);
+  });
+});
