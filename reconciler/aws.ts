@@ -12,7 +12,7 @@ import {
   type AutoScalingGroup,
   type MixedInstancesPolicy as SdkMixedInstancesPolicy,
 } from '@aws-sdk/client-auto-scaling';
-import { CloudWatchClient, DescribeAlarmsCommand, GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient, DescribeAlarmsCommand, GetMetricStatisticsCommand, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { DeleteItemCommand, DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeServicesCommand, DescribeTasksCommand, ECSClient, ListTasksCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import {
@@ -28,6 +28,7 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { ConfiguredRetryStrategy } from '@smithy/util-retry';
 import { PortError, isRetryable } from './errors';
+import { probeEndpoint } from './probe';
 import type {
   AlarmState,
   AsgObservation,
@@ -555,6 +556,17 @@ export function createAwsPort(opts: AwsPortOptions): AwsPort {
       const healthy = observations.filter((o) => o.StatusReport?.Status?.startsWith('Success')).length;
       // Route 53 considers an endpoint healthy when more than 18% of its checkers report it healthy.
       return healthy / observations.length > HEALTHY_CHECKER_FRACTION;
+    },
+
+    probe: probeEndpoint,
+
+    async putMetrics(namespace, dimensions, values): Promise<void> {
+      const Dimensions = Object.entries(dimensions).map(([Name, Value]) => ({ Name, Value }));
+      await call('cloudwatch PutMetricData', namespace, () =>
+        dr()
+          .cloudwatch()
+          .send(new PutMetricDataCommand({ Namespace: namespace, MetricData: values.map((v) => ({ MetricName: v.name, Value: v.value, Unit: 'Count', Dimensions })) })),
+      );
     },
 
     async publish(topicArn: string, subject: string, message: string): Promise<void> {

@@ -210,12 +210,16 @@ export interface Signals {
   getAlarmState(region: string, alarmName: string): Promise<{ state: AlarmState; reason?: string } | undefined>;
   /** Route 53 health check: true when more than 18% of checkers report healthy (Route 53's rule); undefined with no readings yet. */
   getHealthCheckHealthy(healthCheckId: string): Promise<boolean | undefined>;
+  /** Probes the primary's health endpoint directly (no AWS API); never throws. */
+  probe(url: string, timeoutSeconds: number): Promise<{ healthy: boolean; detail: string }>;
 }
 
-/** Notifications. */
+/** Notifications and the metrics that alarms and the traffic gate read. */
 export interface Notifier {
   /** Publishes a notification; `message` is the body. */
   publish(topicArn: string, subject: string, message: string): Promise<void>;
+  /** CloudWatch PutMetricData in the DR region: one call for all values. */
+  putMetrics(namespace: string, dimensions: Readonly<Record<string, string>>, values: ReadonlyArray<{ readonly name: string; readonly value: number }>): Promise<void>;
 }
 
 /** The reconciler's whole view of AWS: every role together (reconciler/aws.ts builds it). */

@@ -14,12 +14,15 @@ import { EffectShell, parseModeParameter } from './effects';
 import { noMetrics, silentLog, type Log, type MetricSink } from './log';
 import { observe } from './observe';
 import { describeAction, plan, type Action, type Plan } from './plan';
-import { afterConverge, carriesIntent, decide, isRefusal, promotionDesired, type Facts, type Need, type Note, type PolicyState, type Trigger, type TriggerOutcome } from './policy';
+import { afterConverge, carriesIntent, convergeMode, decide, traffic, isRefusal, promotionDesired, type Facts, type Need, type Note, type PolicyState, type Trigger, type TriggerOutcome } from './policy';
 import type { AwsPort, ModeParameter } from './port';
 import { parseMode, type DrEnvironment, type Mode } from './spec';
 import { initialStatus, passStatus, setCondition, STATUS_KEY, type DrStatus, type Outcome } from './status';
 
 export type { Trigger } from './policy';
+
+/** Namespace of the metrics the reconciler puts for the DR region's alarms and the traffic gate. */
+export const METRIC_NAMESPACE = 'PilotLight';
 
 export type { Log, MetricSink } from './log';
 
@@ -34,6 +37,8 @@ export interface PassOptions {
   readonly metrics?: MetricSink;
   /** How many observe→act rounds one pass may chain. @default 3 */
   readonly maxRounds?: number;
+  /** The lease's length, at most the spec's `leaseSeconds` (drctl holds a shorter one). @default spec.leaseSeconds */
+  readonly leaseSeconds?: number;
   /** How long to wait for another pass's lease. @default 20 s for alarm and drill-start triggers, else 0 */
   readonly leaseWaitMs?: number;
   /** Epoch milliseconds after which the pass starts no new round (the Lambda passes its timeout). */
@@ -72,14 +77,15 @@ export async function reconcileOnce(port: AwsPort, env: DrEnvironment, opts: Pas
   const spec = env.spec;
   const started = now();
 
-  if (!(await acquireLease(port, { table: spec.stateTable, holder, ttlSeconds: spec.leaseSeconds, now }, leaseWaitMs(opts)))) {
+  const ttlSeconds = Math.min(opts.leaseSeconds ?? spec.leaseSeconds, spec.leaseSeconds);
+  if (!(await acquireLease(port, { table: spec.stateTable, holder, ttlSeconds, now }, leaseWaitMs(opts)))) {
     const held = await port.readLease(spec.stateTable).catch(() => undefined);
     const who = held ? `${held.holder} holds the lease until ${held.expiresAt.toISOString()}` : 'another pass holds the lease';
     log.warn(`Locked: ${who}; this pass makes no changes`, { table: spec.stateTable, holder: held?.holder, expiresAt: held?.expiresAt.toISOString() });
     return { outcome: 'Locked', trigger: NO_TRIGGER, results: [], notes: [`${who}: no changes made`] };
   }
   try {
-    return await passUnderLease(port, env, opts, { now, log, metrics, started, holder });
+    return await passUnderLease(port, env, opts, { now, log, metrics, started, holder, ttlSeconds });
   } catch (err) {
     // Leave a trace where operators look: a status that still says Ready would be a lie.
     log.error(`Reconcile pass failed: ${errorMessage(err)}`, { error: errorMessage(err) });
@@ -114,6 +120,7 @@ interface Ctx {
   readonly metrics: MetricSink;
   readonly started: Date;
   readonly holder: string;
+  readonly ttlSeconds: number;
 }
 
 async function passUnderLease(port: AwsPort, env: DrEnvironment, opts: PassOptions, ctx: Ctx): Promise<PassResult> {
@@ -136,9 +143,11 @@ async function passUnderLease(port: AwsPort, env: DrEnvironment, opts: PassOptio
   if (isRefusal(settled.outcome)) return { outcome: 'Refused', trigger: settled.outcome, results: [], notes: texts() };
 
   const { facts, state } = settled;
-  const conv = await converge(port, spec, { mode: facts.mode, drill: state.drill, promotion: state.promotion, generation: facts.generation }, {
+  const target = convergeMode(state, facts);
+  if (target.refused) note({ text: target.refused, level: 'warn' });
+  const conv = await converge(port, spec, { mode: target.mode, drill: state.drill, promotion: state.promotion, generation: facts.generation }, {
     now: ctx.now,
-    renewLease: () => port.acquireLease({ table: spec.stateTable, holder: ctx.holder, now: ctx.now(), ttlSeconds: spec.leaseSeconds }),
+    renewLease: () => port.acquireLease({ table: spec.stateTable, holder: ctx.holder, now: ctx.now(), ttlSeconds: ctx.ttlSeconds }),
     persistLatch: (promotion) => shell.persist({ ...state, promotion }),
     note: (text) => note({ text, level: 'info' }),
     onAction: (e) => logAction(log, e),
@@ -152,12 +161,16 @@ async function passUnderLease(port: AwsPort, env: DrEnvironment, opts: PassOptio
     return { outcome: 'Locked', trigger: settled.outcome, results: conv.results, notes: [...texts(), 'lost the lease to another pass'] };
   }
 
+  const after = { ...state, promotion: conv.promotion };
+  const gate = traffic(after, facts, spec.database !== undefined);
   const { status, outcome, justConverged } = passStatus({
     prev,
     working: shell.working,
     environment: env.metadata.name,
     ...facts,
-    state: { ...state, promotion: conv.promotion },
+    state: after,
+    traffic: gate,
+    pilotLightRefused: target.refused,
     finalPlan: conv.finalPlan,
     results: conv.results,
     rounds: conv.rounds,
@@ -166,10 +179,30 @@ async function passUnderLease(port: AwsPort, env: DrEnvironment, opts: PassOptio
     notes: texts(),
     now: ctx.now(),
   });
-  await port.writeState(spec.stateTable, STATUS_KEY, status);
+  // The status write, the gate's metric and the messages do not wait for each other.
+  await Promise.all([
+    port.writeState(spec.stateTable, STATUS_KEY, status),
+    putPassMetrics(port, env, log, { toDr: gate.toDr, degraded: outcome === 'Degraded', invalid: false }),
+    shell.apply(afterConverge(prev, status, outcome, justConverged, env.metadata.name), facts),
+  ]);
   recordPass(log, metrics, status, outcome, conv.finalPlan, conv.results, justConverged);
-  await shell.apply(afterConverge(prev, status, outcome, justConverged, env.metadata.name), facts);
   return { outcome, trigger: settled.outcome, status, results: conv.results, notes: texts() };
+}
+
+/**
+ * The metrics the DR region's alarms read (docs/terraform.md): the traffic gate (S9, Route 53 follows it through a
+ * CLOUDWATCH_METRIC health check), the heartbeat, Degraded and InvalidSpec (S11). A failed put is logged: the gate's
+ * alarm keeps its last state through a gap, and the heartbeat alarm notices a reconciler that cannot publish.
+ */
+async function putPassMetrics(port: AwsPort, env: DrEnvironment, log: Log, m: { toDr: boolean; degraded: boolean; invalid: boolean }): Promise<void> {
+  await port
+    .putMetrics(METRIC_NAMESPACE, { Environment: env.metadata.name }, [
+      { name: 'TrafficToDr', value: m.toDr ? 1 : 0 },
+      { name: 'Heartbeat', value: 1 },
+      { name: 'Degraded', value: m.degraded ? 1 : 0 },
+      { name: 'InvalidSpec', value: m.invalid ? 1 : 0 },
+    ])
+    .catch((err) => log.warn('Could not publish the pass metrics (traffic gate, heartbeat)', { error: errorMessage(err) }));
 }
 
 /** The policy's view of a stored status. */
@@ -242,7 +275,9 @@ async function invalidMode(port: AwsPort, env: DrEnvironment, prev: DrStatus, pa
   ctx.log.error(`Invalid mode value: ${message}. No changes made.`, { parameter: spec.modeParameter, value: param?.value });
   ctx.metrics.add('InvalidSpec', 1, 'Count');
   const status = invalidStatus(prev, param, message, ctx.now());
-  await port.writeState(spec.stateTable, STATUS_KEY, status);
+  // The gate keeps what the last valid pass decided: a typo in the mode must not move users (S6, S9).
+  const gate = traffic(policyStateOf(prev), { mode: prev.mode ?? 'pilot-light' }, spec.database !== undefined);
+  await Promise.all([port.writeState(spec.stateTable, STATUS_KEY, status), putPassMetrics(port, env, ctx.log, { toDr: gate.toDr, degraded: true, invalid: true })]);
   if (prev.observedGeneration !== status.observedGeneration || prev.mode !== null) {
     await new EffectShell(port, env, ctx.log, ctx.metrics, ctx.now, status).notify({ kind: 'notify', subject: 'Invalid DR mode value', text: `DR ${env.metadata.name}: ${message}. The reconciler made no changes.`, payload: { event: 'InvalidSpec', problems: [message] } });
   }
@@ -262,6 +297,12 @@ async function readFact(port: AwsPort, env: DrEnvironment, need: Need, log: Log)
       return { alarm: { state: 'unreadable' } };
     }
   }
+  if (need === 'probe') {
+    if (!f.probeUrl) return { probe: { none: true } };
+    const reading = await port.probe(f.probeUrl, f.probeTimeoutSeconds);
+    if (!reading.healthy) log.warn(`Probe of the primary failed: ${reading.detail}`, { url: f.probeUrl });
+    return { probe: reading };
+  }
   try {
     return { healthCheck: { healthy: await port.getHealthCheckHealthy(f.healthCheckId!) } };
   } catch (err) {
@@ -275,11 +316,13 @@ export async function planOnly(
   port: AwsPort,
   env: DrEnvironment,
   modeOverride?: string,
-): Promise<{ mode: Mode; generation?: number; plan: Plan; status?: DrStatus }> {
+): Promise<{ mode: Mode; generation?: number; parameter?: ModeParameter; plan: Plan; status?: DrStatus }> {
   const spec = env.spec;
   const param = await port.getModeParameter(spec.modeParameter);
-  const mode = modeOverride !== undefined ? parseMode(modeOverride, '--mode') : parseMode(param?.value, `mode parameter ${spec.modeParameter}`);
+  const asked = modeOverride !== undefined ? parseMode(modeOverride, '--mode') : parseMode(param?.value, `mode parameter ${spec.modeParameter}`);
   const status = await port.readState<DrStatus>(spec.stateTable, STATUS_KEY);
+  // What a pass would converge to: pilot light is refused while DR holds the writer (S2, S9).
+  const { mode } = convergeMode({ promotion: status?.databasePromotion }, { mode: asked });
   const drill = status?.drill && !status.drill.outcome && modeOverride === undefined ? status.drill : undefined;
   const observed = await observe(port, spec);
   const p = plan(spec, {
@@ -287,7 +330,7 @@ export async function planOnly(
     drill: drill ? { id: drill.id, maxReplicaLagSeconds: spec.drill.maxReplicaLagSeconds } : undefined,
     ...promotionDesired(status?.databasePromotion, new Date()),
   }, observed);
-  return { mode, generation: param?.version, plan: p, status };
+  return { mode, generation: param?.version, parameter: param, plan: p, status };
 }
 
 function invalidStatus(prev: DrStatus, param: ModeParameter | undefined, message: string, now: Date): DrStatus {

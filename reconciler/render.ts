@@ -24,27 +24,37 @@ function yesNo(v: boolean, p: Paint): string {
   return v ? p.green('yes') : p.red('no');
 }
 
+/** Rendering options: `wide` keeps full target group ARNs (default: their names, to fit ~100 columns). */
+export interface RenderOptions {
+  readonly wide?: boolean;
+}
+
+/** `targetgroup/<name>` for a target group ARN (the ARN's region, account and id rarely help a person). */
+function shortArns(text: string, o: RenderOptions): string {
+  return o.wide ? text : text.replace(/arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:targetgroup\/([^/\s]+)\/[0-9a-f]+/g, 'targetgroup/$1');
+}
+
 /** The resources table: resource, desired, observed, in sync, ready, note. */
-export function resourcesTable(resources: ReadonlyArray<Pick<Assessment, 'resource' | 'desired' | 'observed' | 'inSync' | 'ready' | 'waitingFor' | 'problem'> & { lastError?: string }>, p: Paint): string {
+export function resourcesTable(resources: ReadonlyArray<Pick<Assessment, 'resource' | 'desired' | 'observed' | 'inSync' | 'ready' | 'waitingFor' | 'problem'> & { lastError?: string }>, p: Paint, o: RenderOptions = {}): string {
   const t = table(['resource', 'desired', 'observed', 'in sync', 'ready', 'note'], p);
   for (const r of resources) {
-    const note = r.problem ?? r.lastError ?? r.waitingFor ?? '';
-    t.push([r.resource, r.desired, r.observed, yesNo(r.inSync, p), yesNo(r.ready, p), r.problem || r.lastError ? p.red(note) : p.dim(note)]);
+    const note = shortArns(r.problem ?? r.lastError ?? r.waitingFor ?? '', o);
+    t.push([r.resource, shortArns(r.desired, o), shortArns(r.observed, o), yesNo(r.inSync, p), yesNo(r.ready, p), r.problem || r.lastError ? p.red(note) : p.dim(note)]);
   }
   return t.toString();
 }
 
 /** `drctl plan` output. */
-export function renderPlan(mode: string, generation: number | undefined, pl: Plan, p: Paint): string {
+export function renderPlan(mode: string, generation: number | undefined, pl: Plan, p: Paint, o: RenderOptions = {}): string {
   const lines = [p.bold(`Plan for mode ${mode}`) + (generation !== undefined ? p.dim(` (mode parameter version ${generation})`) : '')];
   if (pl.actions.length === 0) lines.push(p.green('No changes: nothing to write.'));
   else {
     const t = table(['#', 'action'], p);
-    pl.actions.forEach((a, i) => t.push([String(i + 1), describeAction(a)]));
+    pl.actions.forEach((a, i) => t.push([String(i + 1), shortArns(describeAction(a), o)]));
     lines.push(`${pl.actions.length} actions would be issued:`, t.toString());
   }
   if (pl.failbackRequired) lines.push(p.yellow('FailbackRequired: the replica was promoted; the database is left alone (see the failback runbook).'));
-  lines.push('', resourcesTable(pl.resources, p));
+  lines.push('', resourcesTable(pl.resources, p, o));
   return lines.join('\n');
 }
 
@@ -59,7 +69,7 @@ export function conditionsTable(conditions: readonly Condition[], p: Paint): str
 }
 
 /** `drctl status` output. */
-export function renderStatus(s: DrStatus, p: Paint): string {
+export function renderStatus(s: DrStatus, p: Paint, o: RenderOptions = {}): string {
   const lines: string[] = [];
   const req = s.modeRequest;
   lines.push(`${p.bold('Environment')} ${s.environment}   ${p.bold('Mode')} ${s.mode ?? p.red('invalid')}   ${p.bold('Generation')} ${s.observedGeneration}`);
@@ -81,8 +91,12 @@ export function renderStatus(s: DrStatus, p: Paint): string {
   }
   if (s.databasePromotion) lines.push(`${p.bold('DatabasePromoted')} ${s.databasePromotion.identifier}: ${s.databasePromotion.state} at ${s.databasePromotion.completedAt ?? s.databasePromotion.requestedAt}`);
   if (s.drill) lines.push(`${p.bold('Drill')} ${s.drill.id} running since ${s.drill.startedAt}, reverts at ${s.drill.expiresAt}` + (s.drill.replicaCheck ? `; replica: ${s.drill.replicaCheck.ok ? 'ok' : 'FAILED'} (${s.drill.replicaCheck.detail})` : ''));
-  lines.push('', conditionsTable(s.conditions, p), '', resourcesTable(s.resources, p));
-  if (s.pendingActions.length > 0) lines.push('', p.bold('Pending actions:'), ...s.pendingActions.map((a) => `  - ${a}`));
+  if (s.failover?.lastSignals) {
+    const g = s.failover.lastSignals;
+    lines.push(`${p.bold('Signals')} at ${g.at}: probe ${g.probe}; Route 53 ${g.route53}; alarm ${g.alarm}`, `  ${g.decision}`);
+  }
+  lines.push('', conditionsTable(s.conditions, p), '', resourcesTable(s.resources, p, o));
+  if (s.pendingActions.length > 0) lines.push('', p.bold('Pending actions:'), ...s.pendingActions.map((a) => `  - ${shortArns(a, o)}`));
   if (s.drillHistory.length > 0) lines.push('', renderDrills(s, p));
   if (s.lastPass) {
     lines.push('', p.dim(`Last pass: ${s.lastPass.finishedAt} (${s.lastPass.trigger}, ${s.lastPass.writes} writes, ${s.lastPass.failedActions} failed)`));
@@ -110,7 +124,7 @@ export function renderPass(outcome: string, results: readonly ActionResult[], no
   for (const n of notes) lines.push(p.yellow(`note: ${n}`));
   if (results.length > 0) {
     const t = table(['action', 'result', 'attempts', 'ms'], p);
-    for (const r of results) t.push([describeAction(r.action), r.ok ? p.green('ok') : p.red(r.error ?? 'failed'), String(r.attempts), String(r.durationMs)]);
+    for (const r of results) t.push([shortArns(describeAction(r.action), {}), r.ok ? p.green('ok') : p.red(shortArns(r.error ?? 'failed', {})), String(r.attempts), String(r.durationMs)]);
     lines.push(t.toString());
   } else lines.push('No actions issued.');
   if (status) lines.push('', renderStatus(status, p));

@@ -71,6 +71,12 @@ export interface FailoverSpec {
   readonly unhealthyReadings: number;
   /** @default 60 */
   readonly minIntervalMinutes: number;
+  /** The primary's health endpoint, probed from the DR region (S10); without it the two Route 53 readings must agree. */
+  readonly probeUrl?: string;
+  /** @default 3 */
+  readonly probeTimeoutSeconds: number;
+  /** Failed probes that fail over alone while Route 53 and CloudWatch are both unreachable. @default 10 */
+  readonly probeOnlyReadings: number;
 }
 
 /** Drill settings. */
@@ -232,6 +238,8 @@ export function validateSpec(doc: unknown): DrEnvironment {
         alarmRegion: s.failover?.alarmRegion ?? 'us-east-1',
         unhealthyReadings: s.failover?.unhealthyReadings ?? 3,
         minIntervalMinutes: s.failover?.minIntervalMinutes ?? 60,
+        probeTimeoutSeconds: s.failover?.probeTimeoutSeconds ?? 3,
+        probeOnlyReadings: s.failover?.probeOnlyReadings ?? 10,
       },
       drill: {
         durationMinutes: s.drill?.durationMinutes ?? 60,

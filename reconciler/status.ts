@@ -12,7 +12,7 @@ import type { Mode } from './spec';
 /** State-table key of the status document. */
 export const STATUS_KEY = 'status';
 
-/** A condition, as in Kubernetes: `Ready`, `Progressing`, `Degraded`, `FailbackRequired`. */
+/** A condition, as in Kubernetes: `Ready`, `Progressing`, `Degraded`, `FailbackRequired`, `TrafficInDr`. */
 export interface Condition {
   readonly type: ConditionType;
   readonly status: 'True' | 'False' | 'Unknown';
@@ -24,7 +24,7 @@ export interface Condition {
 }
 
 /** Condition types the reconciler sets. */
-export type ConditionType = 'Ready' | 'Progressing' | 'Degraded' | 'FailbackRequired';
+export type ConditionType = 'Ready' | 'Progressing' | 'Degraded' | 'FailbackRequired' | 'TrafficInDr';
 
 /** One resource: desired vs observed, in sync or not, and its last error. */
 export interface ResourceStatus {
@@ -55,6 +55,9 @@ export interface DatabasePromotion {
   /** PromoteReadReplica calls issued for this intent (re-issued while RDS shows nothing under way). */
   readonly attempts?: number;
   readonly lastAttemptAt?: string;
+  /** When an operator confirmed the database failed back to the primary (drctl failback complete): the writer left DR. */
+  readonly failedBackAt?: string;
+  readonly failedBackBy?: string;
 }
 
 /** A drill: `active` plus this record (docs/design.md §1). */
@@ -93,8 +96,25 @@ export interface FailoverRecord {
   readonly lastAutomaticAt?: string;
   readonly consecutiveUnhealthy?: number;
   readonly primaryHealthy?: boolean;
-  /** When the backstop last counted a health-check reading. */
+  /** When the signals were last read and counted (periodic passes, at most once a MIN_READING_INTERVAL). */
   readonly lastReadingAt?: string;
+  /** Consecutive failed probes of the primary from the DR region. */
+  readonly probeFailures?: number;
+  /** Each source's last reading and what was decided from them (S10), for a person. */
+  readonly lastSignals?: SignalReadings;
+}
+
+/** The last reading of each detection source (S10) and the decision taken on them. */
+export interface SignalReadings {
+  readonly at: string;
+  /** `healthy (HTTP 200)`, `failed (timeout after 3 s)`, `not configured`. */
+  readonly probe: string;
+  /** `healthy`, `unhealthy`, `no readings`, `unreachable`, `not configured`. */
+  readonly route53: string;
+  /** `OK`, `ALARM`, `INSUFFICIENT_DATA`, `unreachable`, `not configured`. */
+  readonly alarm: string;
+  /** Why a failover was or was not decided. */
+  readonly decision: string;
 }
 
 /** Who writes a mode and why (the parameter version and time are added by the write). */
@@ -171,7 +191,7 @@ export function setCondition(
 ): Condition[] {
   const prev = conditions.find((c) => c.type === next.type);
   const lastTransitionTime = prev && prev.status === next.status ? prev.lastTransitionTime : now.toISOString();
-  const order: ConditionType[] = ['Ready', 'Progressing', 'Degraded', 'FailbackRequired'];
+  const order: ConditionType[] = ['Ready', 'Progressing', 'Degraded', 'FailbackRequired', 'TrafficInDr'];
   return [...conditions.filter((c) => c.type !== next.type), { ...next, lastTransitionTime }].sort(
     (a, b) => order.indexOf(a.type) - order.indexOf(b.type),
   );
@@ -291,6 +311,10 @@ export interface PassStatusInput {
   readonly finalPlan: Plan;
   readonly results: readonly ActionResult[];
   readonly rounds: number;
+  /** The traffic gate's decision (S9). */
+  readonly traffic: { readonly toDr: boolean; readonly reason: string; readonly message: string };
+  /** Set when pilot light was asked for while DR holds the writer (S2, S9). */
+  readonly pilotLightRefused?: string;
   readonly started: Date;
   readonly trigger: string;
   readonly notes: readonly string[];
@@ -302,7 +326,10 @@ export function passStatus(i: PassStatusInput): { status: DrStatus; outcome: Out
   const t = i.now;
   const failed = i.results.filter((r) => !r.ok);
   const lastFailures = failed.filter((f) => i.finalPlan.actions.some((a) => a.resource === f.action.resource));
-  const { conditions, outcome } = conditionsFor(i.working.conditions, i.finalPlan, lastFailures, t);
+  const assessed = conditionsFor(i.working.conditions, i.finalPlan, lastFailures, t);
+  const { outcome } = assessed;
+  let conditions = setCondition(assessed.conditions, { type: 'TrafficInDr', status: i.traffic.toDr ? 'True' : 'False', reason: i.traffic.reason, message: i.traffic.message }, t);
+  if (i.pilotLightRefused) conditions = setCondition(conditions, { type: 'FailbackRequired', status: 'True', reason: 'WriterInDr', message: i.pilotLightRefused }, t);
 
   // Timings: the reconciler's share of the RTO.
   const newGeneration = i.generation !== i.prev.observedGeneration || i.prev.mode !== i.mode;

@@ -52,7 +52,10 @@ export function drillEventInput(durationMinutes: number): Record<string, unknown
 export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
 
 /** The parts of the spec document that this module does not own (it adds modeParameter and stateTable). */
-export type ReconcilerSpecInput = Omit<EnvironmentSpec, 'modeParameter' | 'stateTable'>;
+export type ReconcilerSpecInput = Omit<EnvironmentSpec, 'modeParameter' | 'stateTable' | 'failover'> & {
+  /** The probe settings have defaults in the reconciler. */
+  readonly failover: Omit<EnvironmentSpec['failover'], 'probeTimeoutSeconds' | 'probeOnlyReadings'> & Partial<Pick<EnvironmentSpec['failover'], 'probeTimeoutSeconds' | 'probeOnlyReadings'>>;
+};
 
 /** ARNs the policy needs that other modules own. */
 export type ReconcilerTargetResources = Omit<
@@ -103,7 +106,7 @@ export class DrLambda extends Construct {
   /** `${environment}-dr-failover-state`. */
   readonly stateTable: DynamodbTable;
   /** The spec document as written (tokens resolved by Terraform). */
-  readonly specDocument: DrEnvironment;
+  readonly specDocument: Omit<DrEnvironment, 'spec'> & { readonly spec: ReconcilerSpecInput & Pick<EnvironmentSpec, 'modeParameter' | 'stateTable'> };
   /** The drill rule `${environment}-dr-failover-test`. */
   readonly drillRule: CloudwatchEventRule;
   /** The role's policy document (rule S8). */

@@ -2,11 +2,15 @@
  * decide(state, trigger, facts, now) → the next state, ordered effects, notes and the trigger's outcome.
  * Pure: no SDK, no clock, no env. One rule, one place:
  *
- *   1. repair a drill start that died half-way (S3)       4. the trigger: drill start (S3), alarm (S5),
- *   2. recover a drill whose record was lost (S3)            health-check backstop (S5), rate limit
- *   3. supersede a drill whose mode write was replaced (S4) 5. a real failover latches (S5)
+ *   1. repair a drill start that died half-way (S3)       4. the trigger: drill start (S3), alarm confirmed by
+ *   2. recover a drill whose record was lost (S3)            a second source (S5, S10), the periodic reading of
+ *   3. supersede a drill whose mode write was replaced (S4)  every source (S10), rate limit
+ *   3b. a confirmed failback moves the writer back (S9)   5. a real failover latches (S5)
  *                                                          6. announce operators' mode changes
  *                                                          7. drill expiry (S4)
+ *
+ * Beside the steps: convergeMode (pilot light is refused while DR holds the writer, S2/S9) and traffic (the
+ * gate, S9).
  *
  * A step fires the first rule that has effects and returns; the shell applies the effects in order and
  * asks again with the new facts, until a step has none. Rules are written so that firing once changes
@@ -28,7 +32,7 @@ const AUTOMATIC_SOURCES = new Set(['alarm', 'health-check', 'drill', 'drill-expi
 /** One step of the policy. */
 export function decide(input: PolicyInput): Decision {
   const b = new Step(input);
-  const rules = [repairPendingDrill, recoverLostDrill, supersedeDrill, onTrigger, failoverLatch, announceModeChange, drillExpiry];
+  const rules = [repairPendingDrill, recoverLostDrill, supersedeDrill, confirmFailback, onTrigger, failoverLatch, announceModeChange, drillExpiry];
   for (const rule of rules) {
     const r = rule(input, b);
     if (r === 'fired') return b.decided();
@@ -124,6 +128,47 @@ const supersedeDrill: Rule = (i, b) => {
   return 'fired';
 };
 
+/** 3b. `drctl failback complete` wrote pilot-light with source `failback`: the operator confirms the primary is the writer again (S9). */
+const confirmFailback: Rule = (i, b) => {
+  const p = b.state.promotion;
+  const r = i.facts.modeRequest;
+  if (!p || p.state !== 'Promoted' || p.failedBackAt || i.facts.mode !== 'pilot-light' || r.source !== 'failback') return 'pass';
+  b.state = { ...b.state, promotion: { ...p, failedBackAt: r.at, ...(r.by ? { failedBackBy: r.by } : {}) } };
+  b.persist();
+  b.note(`failback confirmed by ${r.by ?? 'an operator'}: the primary holds the writer; traffic returns to the primary and DR scales to pilot light`, 'warn');
+  b.notify('DR failback confirmed', `failback confirmed by ${r.by ?? 'an operator'} (${r.reason}). Traffic returns to the primary; DR scales down to pilot light. Re-create the DR read replica next (README: failback runbook).`, { event: 'FailbackConfirmed', by: r.by, reason: r.reason });
+  return 'fired';
+};
+
+/** Whether the DR database holds the writer: promoted, and no failback confirmed yet. */
+export function writerInDr(state: Pick<PolicyState, 'promotion'>): boolean {
+  const p = state.promotion;
+  return p !== undefined && p.state === 'Promoted' && !p.failedBackAt;
+}
+
+/**
+ * The mode the rounds converge to. Pilot light is refused while DR holds the writer (S2, S9): scaling DR down
+ * would leave the writer's region without an app and users nowhere. Failback is `drctl failback complete`.
+ */
+export function convergeMode(state: Pick<PolicyState, 'promotion'>, facts: Pick<Facts, 'mode'>): { mode: Facts['mode']; refused?: string } {
+  if (facts.mode === 'pilot-light' && writerInDr(state)) {
+    return {
+      mode: 'active',
+      refused: `pilot-light refused: the DR database ${state.promotion!.identifier} is the writer since ${state.promotion!.completedAt ?? state.promotion!.requestedAt}; DR stays active until failback (runbook, then drctl failback complete)`,
+    };
+  }
+  return { mode: facts.mode };
+}
+
+/** Where users should be sent (S9): to DR only while the DR database is the writer, or, without a database, in a real failover. */
+export function traffic(state: Pick<PolicyState, 'promotion' | 'drill'>, facts: Pick<Facts, 'mode'>, hasDatabase: boolean): { toDr: boolean; reason: string; message: string } {
+  if (writerInDr(state)) return { toDr: true, reason: 'WriterInDr', message: `the DR database ${state.promotion!.identifier} is the writer: users go to DR until failback is confirmed` };
+  if (state.drill) return { toDr: false, reason: 'Drill', message: 'a drill never moves traffic: users stay on the primary' };
+  if (!hasDatabase && facts.mode === 'active') return { toDr: true, reason: 'RealFailover', message: 'a real failover without a database: users go to DR' };
+  if (state.promotion?.state === 'Requested') return { toDr: false, reason: 'PromotionPending', message: 'the promotion is not accepted yet: users stay on the primary until DR holds the writer' };
+  return { toDr: false, reason: 'PrimaryWriter', message: 'the primary holds the writer: users go to the primary' };
+}
+
 /** 4. What the trigger asks for. Consumes it. */
 const onTrigger: Rule = (i, b) => {
   const t = i.trigger;
@@ -192,14 +237,45 @@ function alarmTrigger(i: PolicyInput, b: Step): RuleResult {
     b.outcome = { kind: 'alarm-ignored', state: 'already-active' };
     return 'pass';
   }
-  return failOver(i, b, 'alarm', `alarm ${name} is in ALARM: ${a.reason ?? 'no reason given'}`, false);
+  // Rule S10: one signal is not a sustained failure (a metric gap, or anyone with SetAlarmState). Confirm with a
+  // second source: the probe from the DR region, or, without one, Route 53's own reading.
+  const second = secondSource(i);
+  if (typeof second !== 'object') return second;
+  if (!second.failing) {
+    b.note(`alarm ${name} is in ALARM but ${second.detail}: not failing over on one signal`, 'warn');
+    b.outcome = { kind: 'alarm-ignored', state: 'unconfirmed' };
+    return 'pass';
+  }
+  return failOver(i, b, 'alarm', `alarm ${name} is in ALARM (${a.reason ?? 'no reason given'}) and ${second.detail}`, false);
 }
 
-/** Backstop (docs/design.md §5): when CloudWatch cannot alarm, count unhealthy readings ourselves, over time. */
+/** The source that confirms an alarm: the probe if configured, else the Route 53 health check. */
+function secondSource(i: PolicyInput): { failing: boolean; detail: string } | Need {
+  const f = i.settings.failover;
+  if (f.probeUrl) {
+    const p = i.facts.probe;
+    if (!p) return 'probe';
+    if ('none' in p) return { failing: false, detail: 'no probe is configured' };
+    return { failing: !p.healthy, detail: `the probe from the DR region ${p.healthy ? 'sees the primary healthy' : 'fails'} (${p.detail})` };
+  }
+  if (!f.healthCheckId) return { failing: false, detail: 'no second source (probe or health check) is configured' };
+  const h = i.facts.healthCheck;
+  if (!h) return 'healthCheck';
+  if ('unreadable' in h) return { failing: false, detail: 'the Route 53 health check cannot be read' };
+  if (h.healthy === undefined) return { failing: false, detail: 'the Route 53 health check has no readings yet' };
+  return { failing: !h.healthy, detail: `the Route 53 health check is ${h.healthy ? 'healthy' : 'unhealthy'}` };
+}
+
+/**
+ * The periodic reading of every detection source (S10), counted over time: consecutive means minutes, not passes.
+ * A failover needs the probe failing for N readings together with Route 53 (N unhealthy readings) or the alarm
+ * (ALARM now) — or, only while the Route 53 and CloudWatch APIs are both unreachable, the probe failing for the
+ * longer `probeOnlyReadings`. Without a probe, Route 53 and its alarm must agree. Unreachable is not unhealthy.
+ */
 function backstopReading(i: PolicyInput, b: Step): RuleResult {
   const f = b.state.failover;
-  const id = i.settings.failover.healthCheckId;
-  if (!id) {
+  const cfg = i.settings.failover;
+  if (!cfg.healthCheckId && !cfg.probeUrl) {
     b.outcome = { kind: 'none' };
     return 'pass';
   }
@@ -208,19 +284,62 @@ function backstopReading(i: PolicyInput, b: Step): RuleResult {
     b.outcome = { kind: 'reading-skipped', why: 'not-due' };
     return 'pass';
   }
-  const h = i.facts.healthCheck;
-  if (!h) return 'healthCheck';
-  if ('unreadable' in h || h.healthy === undefined) {
-    b.outcome = { kind: 'reading-skipped', why: 'unreadable' in h ? 'unreadable' : 'no-reading' };
-    return 'pass';
+  const { probe, healthCheck: h, alarm: a } = i.facts;
+  if (cfg.probeUrl && !probe) return 'probe';
+  if (cfg.healthCheckId && !h) return 'healthCheck';
+  if (cfg.alarmName && !a) return 'alarm';
+
+  const probeKnown = probe && !('none' in probe) ? probe : undefined;
+  const probeFailures = probeKnown ? (probeKnown.healthy ? 0 : (f.probeFailures ?? 0) + 1) : undefined;
+  const r53Known = h && !('unreadable' in h) && h.healthy !== undefined ? h.healthy : undefined;
+  const r53Unhealthy = r53Known === undefined ? (f.consecutiveUnhealthy ?? 0) : r53Known ? 0 : (f.consecutiveUnhealthy ?? 0) + 1;
+  const alarmInAlarm = a?.state === 'ALARM';
+  const r53Down = !cfg.healthCheckId || (h !== undefined && 'unreadable' in h);
+  const cwDown = !cfg.alarmName || a?.state === 'unreadable';
+  const n = cfg.unhealthyReadings;
+  const m = cfg.probeOnlyReadings;
+
+  let reason: string | undefined;
+  let decision: string;
+  if (realFailoverActive(i, b.state)) decision = 'DR is already active';
+  else if (probeFailures !== undefined && probeFailures >= n && (r53Unhealthy >= n || alarmInAlarm)) {
+    reason = `the probe from the DR region failed ${probeFailures} readings in a row and ${alarmInAlarm ? `alarm ${cfg.alarmName} is in ALARM` : `Route 53 health check ${cfg.healthCheckId} was unhealthy for ${r53Unhealthy}`}`;
+    decision = `failover: ${reason}`;
+  } else if (probeFailures !== undefined && r53Down && cwDown && probeFailures >= m) {
+    reason = `the probe from the DR region failed ${probeFailures} readings in a row while the Route 53 and CloudWatch APIs are unreachable`;
+    decision = `failover: ${reason}`;
+  } else if (!cfg.probeUrl && r53Unhealthy >= n && alarmInAlarm) {
+    reason = `primary health check ${cfg.healthCheckId} unhealthy for ${r53Unhealthy} consecutive readings and alarm ${cfg.alarmName} in ALARM`;
+    decision = `failover: ${reason}`;
+  } else {
+    decision = noFailoverWhy({ probeFailures, r53Unhealthy, alarmInAlarm, r53Down, cwDown, n, m, hasProbe: cfg.probeUrl !== undefined });
   }
-  const consecutiveUnhealthy = h.healthy ? 0 : (f.consecutiveUnhealthy ?? 0) + 1;
-  b.state = { ...b.state, failover: { ...f, consecutiveUnhealthy, primaryHealthy: h.healthy, lastReadingAt: i.now.toISOString() } };
-  b.outcome = { kind: 'reading-recorded', healthy: h.healthy, consecutiveUnhealthy };
-  if (!h.healthy && !realFailoverActive(i, b.state) && consecutiveUnhealthy >= i.settings.failover.unhealthyReadings) {
-    return failOver(i, b, 'health-check', `primary health check ${id} unhealthy for ${consecutiveUnhealthy} consecutive readings`, false);
+  const lastSignals = {
+    at: i.now.toISOString(),
+    probe: !probe || 'none' in probe ? 'not configured' : `${probe.healthy ? 'healthy' : 'failed'} (${probe.detail})`,
+    route53: !cfg.healthCheckId ? 'not configured' : !h ? 'not read' : 'unreadable' in h ? 'unreachable' : h.healthy === undefined ? 'no readings' : h.healthy ? 'healthy' : 'unhealthy',
+    alarm: !cfg.alarmName ? 'not configured' : a?.state === 'unreadable' ? 'unreachable' : (a?.state ?? 'not read'),
+    decision,
+  };
+  const primaryHealthy = probeKnown ? probeKnown.healthy : (r53Known ?? f.primaryHealthy);
+  b.state = {
+    ...b.state,
+    failover: { ...f, probeFailures, consecutiveUnhealthy: r53Unhealthy, primaryHealthy, lastReadingAt: i.now.toISOString(), lastSignals },
+  };
+  b.outcome = { kind: 'reading-recorded', decision };
+  return reason ? failOver(i, b, 'health-check', reason, false) : 'pass';
+}
+
+/** Why the readings do not make a failover, for status. */
+function noFailoverWhy(r: { probeFailures?: number; r53Unhealthy: number; alarmInAlarm: boolean; r53Down: boolean; cwDown: boolean; n: number; m: number; hasProbe: boolean }): string {
+  if (r.hasProbe && (r.probeFailures ?? 0) === 0) {
+    return r.alarmInAlarm || r.r53Unhealthy > 0 ? 'no failover: the probe from the DR region sees the primary healthy (one source is not a failure)' : 'no failover: the primary is healthy';
   }
-  return 'pass';
+  if (r.hasProbe) {
+    const need = r.r53Down && r.cwDown ? `${r.m} with Route 53 and CloudWatch unreachable` : `${r.n} with Route 53 or the alarm agreeing`;
+    return `no failover yet: the probe failed ${r.probeFailures} readings in a row (needs ${need}); Route 53 unhealthy ${r.r53Unhealthy}, alarm ${r.alarmInAlarm ? 'ALARM' : 'not in ALARM'}`;
+  }
+  return `no failover: Route 53 unhealthy ${r.r53Unhealthy} of ${r.n} readings, alarm ${r.alarmInAlarm ? 'ALARM' : 'not in ALARM'} (both must agree without a probe)`;
 }
 
 /** An automatic failover: rate-limited (S5) unless a drill's expiry meets a real alarm. */
@@ -292,7 +411,11 @@ const drillExpiry: Rule = (i, b) => {
   if (name && !a) return 'alarm';
   a ??= { state: 'none' };
   if (a.state === 'ALARM') return failOver(i, b, 'alarm', `alarm ${name} is in ALARM at the end of drill ${d.id}`, true);
-  if ((name && a.state !== 'OK') || b.state.failover.primaryHealthy === false) {
+  // With us-east-1's alarm unreadable, the DR region's own probe is evidence enough that the primary is fine.
+  const probeOk = i.settings.failover.probeUrl !== undefined && a.state === 'unreadable' ? i.facts.probe : undefined;
+  if (i.settings.failover.probeUrl !== undefined && a.state === 'unreadable' && !probeOk) return 'probe';
+  const probeHealthy = probeOk !== undefined && !('none' in probeOk) && probeOk.healthy;
+  if ((name && a.state !== 'OK' && !probeHealthy) || b.state.failover.primaryHealthy === false) {
     b.note(`drill ${d.id} expired but the primary's health is not known to be OK (alarm ${a.state}${b.state.failover.primaryHealthy === false ? ', health check unhealthy' : ''}): DR stays active for now`, 'warn');
     return 'pass';
   }

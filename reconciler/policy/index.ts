@@ -1,4 +1,4 @@
 /** The policy: pure decisions about drills, failovers and the promotion latch (docs/design.md §3). */
 export * from './types';
-export { afterConverge, decide, drillRefusal, MIN_READING_INTERVAL_MS, PENDING_VERSION } from './decide';
+export { afterConverge, convergeMode, decide, drillRefusal, traffic, writerInDr, MIN_READING_INTERVAL_MS, PENDING_VERSION } from './decide';
 export * from './promotion';

@@ -57,10 +57,15 @@ export interface Facts {
   readonly alarm?: AlarmFact;
   /** Read only when a backstop reading is due (a Route 53 control-plane call). */
   readonly healthCheck?: HealthFact;
+  /** The DR region's own probe of the primary: read when a reading is due or an alarm needs a second source. */
+  readonly probe?: ProbeFact;
 }
 
+/** A probe reading, or `none` when no probe URL is configured. */
+export type ProbeFact = { readonly healthy: boolean; readonly detail: string } | { readonly none: true };
+
 /** A fact the policy needs before it can decide. */
-export type Need = 'alarm' | 'healthCheck';
+export type Need = 'alarm' | 'healthCheck' | 'probe';
 
 /** The parts of the spec the policy decides with. */
 export interface PolicySettings {
@@ -102,8 +107,8 @@ export type TriggerOutcome =
   | { readonly kind: 'drill-refused'; readonly reason: string }
   | { readonly kind: 'failover-started'; readonly source: FailoverSource }
   | { readonly kind: 'failover-suppressed'; readonly until: string }
-  | { readonly kind: 'alarm-ignored'; readonly state: AlarmFact['state'] | 'already-active' }
-  | { readonly kind: 'reading-recorded'; readonly healthy: boolean; readonly consecutiveUnhealthy: number }
+  | { readonly kind: 'alarm-ignored'; readonly state: AlarmFact['state'] | 'already-active' | 'unconfirmed' }
+  | { readonly kind: 'reading-recorded'; readonly decision: string }
   | { readonly kind: 'reading-skipped'; readonly why: 'not-due' | 'no-reading' | 'unreadable' };
 
 /** A message for a person, with the log level it deserves. */

@@ -7,6 +7,7 @@ import { createAwsPort } from '../../reconciler/aws';
 import { main, type Io } from '../../reconciler/cli';
 import type { AwsPort } from '../../reconciler/port';
 import { exitCodeFor } from '../../reconciler/cli';
+import { writeMode } from '../../reconciler/mode';
 import { reconcileOnce, type Trigger } from '../../reconciler/reconcile';
 import type { DrEnvironment } from '../../reconciler/spec';
 import type { DrStatus } from '../../reconciler/status';
@@ -35,20 +36,26 @@ describe('reconciler on the emulator', function () {
     return drctlOn(false, ...args);
   }
   async function drctlOn(tty: boolean, ...args: string[]): Promise<{ code: number; out: string; err: string; live: string[] }> {
+    return drctlWith({ tty }, ...args);
+  }
+  /** drctl with a terminal that answers its question with `answer`. */
+  async function drctlWith(o: { tty: boolean; answer?: string }, ...args: string[]): Promise<{ code: number; out: string; err: string; live: string[]; asked: string[] }> {
+    const asked: string[] = [];
     const out: string[] = [];
     const err: string[] = [];
     const live: string[] = [];
     const io: Io = {
       out: (s) => out.push(s),
       err: (s) => err.push(s),
-      tty,
+      tty: o.tty,
       env: { ...process.env, NO_COLOR: '1' },
       port: fastPort,
       sleep: async () => undefined,
       status: (line) => live.push(line),
+      ...(o.answer !== undefined ? { prompt: async (q: string) => (asked.push(q), o.answer!) } : {}),
     };
     const code = await main(args, io);
-    return { code, out: out.join('\n'), err: err.join('\n'), live };
+    return { code, out: out.join('\n'), err: err.join('\n'), live, asked };
   }
 
   before(async function () {
@@ -105,7 +112,8 @@ describe('reconciler on the emulator', function () {
     expect(again.outcome).to.equal('Converged');
     expect(proxy.resourceWrites()).to.deep.equal([]);
 
-    await setMode('pilot-light');
+    // Pilot light while DR is the writer is refused (S9); after the runbook the operator confirms the failback.
+    await writeMode(port, env.spec, 'pilot-light', { source: 'failback', reason: 'runbook done', by: 'test' }, new Date());
     const down = await pass({ kind: 'parameter-change' });
     expect(down.outcome).to.equal('Converged');
     expect((await port.describeAsgs(['dr-jenkins']))[0]).to.include({ desiredCapacity: 0 });
@@ -192,8 +200,78 @@ describe('reconciler on the emulator', function () {
       expect(proxy.writes()).to.deep.equal([]);
     });
 
+    it('set-mode active is a real failover: it says so, and without a terminal needs --yes (exit 2, nothing written)', async () => {
+      proxy.clear();
+      const r = await drctl('set-mode', 'active', '--reason', 'outage', '--spec', specFile);
+      expect(r.code).to.equal(2);
+      expect(r.err).to.contain('the read replica app-replica will be PROMOTED');
+      expect(r.err).to.contain("the primary's signals now: no probe configured; alarm dr-primary-health OK; Route 53 healthy");
+      expect(r.err).to.contain('run a drill instead: drctl drill start');
+      expect(r.err).to.contain('needs confirmation');
+      expect(proxy.writes().map((c) => c.action)).to.deep.equal([]);
+    });
+
+    it('on a terminal it asks for the environment name: a wrong answer refuses, the right one proceeds', async () => {
+      const wrong = await drctlWith({ tty: true, answer: 'yes' }, 'set-mode', 'active', '--reason', 'outage', '--spec', specFile);
+      expect(wrong.code).to.equal(2);
+      expect(wrong.asked[0]).to.contain('Type the environment name (dr)');
+      expect(wrong.err).to.contain('not confirmed');
+      expect((await port.getModeParameter(env.spec.modeParameter))?.value).to.equal('pilot-light');
+      const right = await drctlWith({ tty: true, answer: 'dr' }, 'set-mode', 'active', '--reason', 'outage', '--spec', specFile);
+      expect(right.code).to.equal(3);
+      expect((await port.getModeParameter(env.spec.modeParameter))?.value).to.equal('active');
+    });
+
+    it('an empty reason is refused; setting the mode it already has changes nothing', async () => {
+      const empty = await drctl('set-mode', 'active', '--reason', '  ', '--yes', '--spec', specFile);
+      expect(empty.code).to.equal(2);
+      expect(empty.err).to.contain('--reason must say why');
+      proxy.clear();
+      const same = await drctl('set-mode', 'pilot-light', '--reason', 'again', '--spec', specFile);
+      expect(same.code).to.equal(0);
+      expect(same.out).to.contain('Mode is already pilot-light');
+      expect(proxy.calls.filter((c) => c.action === 'PutParameter' || c.action === 'Publish')).to.deep.equal([]);
+    });
+
+    it('after a real failover: pilot-light is refused (exit 2, nothing changed) until failback complete', async () => {
+      await drctl('set-mode', 'active', '--reason', 'outage', '--yes', '--reconcile', '--spec', specFile);
+      proxy.clear();
+      const refused = await drctl('set-mode', 'pilot-light', '--reason', 'primary is back', '--spec', specFile);
+      expect(refused.code).to.equal(2);
+      expect(refused.err).to.contain('the DR database app-replica is the writer');
+      expect(refused.err).to.contain('drctl failback complete');
+      expect(proxy.writes().filter((c) => !/"lease"/.test(c.body))).to.deep.equal([]);
+      const done = await drctl('failback', 'complete', '--reason', 'runbook done', '--yes', '--reconcile', '--spec', specFile);
+      expect(done.code, done.out + done.err).to.equal(0);
+      const s = await port.readState<DrStatus>(env.spec.stateTable, 'status');
+      expect(s?.mode).to.equal('pilot-light');
+      expect(s?.conditions.find((c) => c.type === 'TrafficInDr')).to.include({ status: 'False' });
+      expect(s?.conditions.find((c) => c.type === 'FailbackRequired')).to.include({ status: 'True', reason: 'DatabasePromoted' });
+      // Until the DR replica is re-created, status says so and exits non-zero.
+      const status = await drctl('status', '--spec', specFile);
+      expect(status.code).to.equal(1);
+      expect(status.out).to.contain('FailbackRequired');
+    });
+
+    it('status shows a mode written but not yet acted on as pending, exit 3', async () => {
+      await pass();
+      await drctl('set-mode', 'active', '--reason', 'outage', '--yes', '--spec', specFile);
+      const r = await drctl('status', '--spec', specFile);
+      expect(r.code).to.equal(3);
+      expect(r.out).to.match(/^Pending: mode "active" \(parameter version 2/);
+    });
+
+    it('errors name the fix: a mistyped verb suggests the right one; --version prints the version', async () => {
+      const typo = await drctl('stauts', '--spec', specFile);
+      expect(typo.code).to.equal(2);
+      expect(typo.err).to.contain('(Did you mean status?)');
+      const v = await drctl('--version');
+      expect(v.code).to.equal(0);
+      expect(v.out).to.match(/^\d+\.\d+\.\d+$/);
+    });
+
     it('set-mode, watch --reconcile, status: converge to active and report who set it', async () => {
-      const set = await drctl('set-mode', 'active', '--reason', 'region outage drill-free test', '--spec', specFile);
+      const set = await drctl('set-mode', 'active', '--reason', 'region outage drill-free test', '--yes', '--spec', specFile);
       expect(set.code).to.equal(3);
       expect(set.out).to.match(/Mode set to active \(parameter \/dr\/mode version 2\)/);
       const w = await drctl('watch', '--reconcile', '--spec', specFile, '--timeout', '30', '--interval', '1');
@@ -210,7 +288,7 @@ describe('reconciler on the emulator', function () {
     });
 
     it('watch on a terminal shows live progress on one line, then the result', async () => {
-      await drctl('set-mode', 'active', '--reason', 'tty test', '--spec', specFile);
+      await drctl('set-mode', 'active', '--reason', 'tty test', '--yes', '--spec', specFile);
       const w = await drctlOn(true, 'watch', '--reconcile', '--spec', specFile, '--timeout', '30', '--interval', '1');
       expect(w.code, w.out + w.err).to.equal(0);
       expect(w.live.length).to.be.greaterThan(0);
@@ -219,7 +297,7 @@ describe('reconciler on the emulator', function () {
     });
 
     it('watch without --reconcile reads only, and gives up at the timeout with exit 3', async () => {
-      await drctl('set-mode', 'active', '--reason', 'nobody reconciles', '--spec', specFile);
+      await drctl('set-mode', 'active', '--reason', 'nobody reconciles', '--yes', '--spec', specFile);
       proxy.clear();
       const w = await drctl('watch', '--spec', specFile, '--timeout', '1', '--interval', '1');
       expect(w.code).to.equal(3);

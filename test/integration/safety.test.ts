@@ -4,6 +4,9 @@
  * moto evaluates no alarms from metrics, so alarms are moved with SetAlarmState (as the demo does). moto's
  * Route 53 health checks are always healthy, so the unhealthy readings of the backstop test come from the
  * recording proxy answering GetHealthCheckStatus with a canned failure report — said here, as FACTS.md asks.
+ * The primary's endpoint is a local HTTP server (probe-server.ts) answering 200, 503 or never, probed over real
+ * HTTP by the reconciler (S10). moto never evaluates the traffic gate's alarm either: the gate is asserted on the
+ * metric the reconciler puts (PutMetricData, as the proxy sees it), which is what the alarm and Route 53 follow.
  * Drill expiry moves the pass's clock instead of waiting an hour.
  */
 import { expect } from 'chai';
@@ -17,7 +20,9 @@ import type { DrEnvironment } from '../../reconciler/spec';
 import { STATUS_KEY, type DrStatus } from '../../reconciler/status';
 import { getEmulator } from '../support/emulator';
 import { formField, startProxy, type Proxy } from '../support/proxy';
+import { startProbeServer, type ProbeServer } from '../support/probe-server';
 import { SEED, seedPilotLight } from '../support/seed';
+import { writeMode } from '../../reconciler/mode';
 
 const SPEC_PARAMETER = '/dr/spec';
 
@@ -38,6 +43,16 @@ describe('safety rules on the emulator', function () {
   let endpoint: string;
   let env: DrEnvironment;
   let port: AwsPort;
+  let primary: ProbeServer;
+  /** The value of a metric in the last PutMetricData the reconciler made (the traffic gate reads TrafficToDr). */
+  const lastMetric = (name: string) => {
+    // CloudWatch speaks JSON here (x-amz-target GraniteServiceVersion20100801.PutMetricData).
+    for (const c of [...proxy.calls].reverse().filter((x) => x.action === 'PutMetricData')) {
+      const found = (JSON.parse(c.body) as { MetricData: Array<{ MetricName: string; Value: number }> }).MetricData.find((m) => m.MetricName === name);
+      if (found) return found.Value;
+    }
+    return undefined;
+  };
 
   const snsAlarm = () => ({ Records: [{ EventSource: 'aws:sns', Sns: { Message: JSON.stringify({ AlarmName: SEED.alarmName, NewStateValue: 'ALARM' }) } }] });
   const setAlarm = (state: 'OK' | 'ALARM') =>
@@ -52,15 +67,18 @@ describe('safety rules on the emulator', function () {
     const emulator = await getEmulator();
     endpoint = emulator.endpoint;
     proxy = await startProxy(endpoint);
+    primary = await startProbeServer();
   });
   after(async () => {
     process.env.AWS_ENDPOINT_URL = endpoint;
     await proxy?.close();
+    await primary?.close();
   });
   beforeEach(async () => {
     await (await getEmulator()).reset();
     process.env.AWS_ENDPOINT_URL = proxy.endpoint;
-    env = (await seedPilotLight()).spec;
+    primary.set('healthy');
+    env = (await seedPilotLight({ probeUrl: primary.url })).spec;
     port = createAwsPort({ region: env.spec.region, maxAttempts: 2, retryBaseDelayMs: 5 });
     await new SSMClient({ region: env.spec.region }).send(new PutParameterCommand({ Name: SPEC_PARAMETER, Value: JSON.stringify(env), Type: 'String', Overwrite: true }));
     process.env.DR_SPEC_PARAMETER = SPEC_PARAMETER;
@@ -71,8 +89,9 @@ describe('safety rules on the emulator', function () {
     proxy.faults.length = 0;
   });
 
-  it('S5: alarm ALARM → the handler fails over once, with promotion; alarm OK afterwards → still active', async () => {
+  it('S5: alarm ALARM, probe failing → the handler fails over once, with promotion; alarm OK afterwards → still active', async () => {
     await setAlarm('ALARM');
+    primary.set('unhealthy');
     const r = await handler(snsAlarm());
     expect(r.outcome).to.equal('Converged');
     expect(await mode()).to.equal('active');
@@ -85,6 +104,7 @@ describe('safety rules on the emulator', function () {
     expect(promotions()).to.equal(1);
     // Recovery: nothing fails back by itself.
     await setAlarm('OK');
+    primary.set('healthy');
     const later = await handler({ source: 'aws.events', 'detail-type': 'Scheduled Event' } as never);
     expect(later.notes.join(' ')).to.contain('failback is a deliberate operator step');
     expect(await mode()).to.equal('active');
@@ -98,8 +118,46 @@ describe('safety rules on the emulator', function () {
     expect(proxy.resourceWrites()).to.deep.equal([]);
   });
 
-  it('backstop: N consecutive unhealthy readings fail over, N−1 do nothing (unhealthy status from the proxy)', async () => {
+  it('S10: an ALARM set by hand while the primary answers 200 does not fail over', async () => {
+    await setAlarm('ALARM');
+    const r = await handler(snsAlarm());
+    expect(r.trigger).to.deep.equal({ kind: 'alarm-ignored', state: 'unconfirmed' });
+    expect(await mode()).to.equal('pilot-light');
+    expect(proxy.resourceWrites()).to.deep.equal([]);
+  });
+
+  it('S10: a hanging primary with Route 53 healthy (a DR → primary partition) never fails over', async () => {
+    primary.set('hang');
+    let clock = Date.now();
+    for (let i = 0; i < env.spec.failover.unhealthyReadings + 2; i++) {
+      const t = (clock += 60_000);
+      await pass({ kind: 'resync' }, () => new Date(t));
+    }
+    expect(await mode()).to.equal('pilot-light');
+    expect((await status()).failover?.lastSignals).to.include({ probe: 'failed (timeout after 1 s)', route53: 'healthy', alarm: 'OK' });
+  });
+
+  it('S10: primary in us-east-1 and down — Route 53 and CloudWatch unreachable (5xx and refused), the probe alone fails over after its longer run', async () => {
+    primary.set('unhealthy');
+    proxy.faults.push({ match: (c) => /\/healthcheck\/[^/]+\/status$/.test(c.action), status: 503, code: 'ServiceUnavailable', message: 'us-east-1 is down' });
+    proxy.faults.push({ match: (c) => c.action === 'DescribeAlarms', reset: true });
+    const m = env.spec.failover.probeOnlyReadings;
+    let clock = Date.now();
+    const resync = () => {
+      const t = (clock += 60_000);
+      return pass({ kind: 'resync' }, () => new Date(t));
+    };
+    for (let i = 1; i < m; i++) await resync();
+    expect(await mode()).to.equal('pilot-light');
+    expect((await status()).failover?.lastSignals).to.include({ route53: 'unreachable', alarm: 'unreachable' });
+    await resync();
+    expect(await mode()).to.equal('active');
+    expect(promotions()).to.equal(1);
+  });
+
+  it('backstop: N readings of a failing probe with Route 53 unhealthy fail over, N−1 do nothing (unhealthy status from the proxy)', async () => {
     const n = env.spec.failover.unhealthyReadings;
+    primary.set('unhealthy');
     proxy.faults.push({ match: (c) => /\/healthcheck\/[^/]+\/status$/.test(c.action), status: 200, body: unhealthyReport() });
     // Readings count once a minute at most ("consecutive" is over time): the resync passes run on a clock
     // that moves a minute each.
@@ -162,16 +220,32 @@ describe('safety rules on the emulator', function () {
     expect(promotions()).to.equal(1);
   });
 
-  it('S2: pilot-light after a real promotion scales down and never calls RDS to write', async () => {
+  it('S2/S9: after a real failover the gate says DR; pilot-light is refused while DR is the writer; failback complete closes it', async () => {
     await port.putModeParameter(env.spec.modeParameter, 'active');
     await pass({ kind: 'parameter-change' });
+    expect(lastMetric('TrafficToDr')).to.equal(1);
+    // Pilot light set by hand (the console): refused by the pass, DR stays up, the gate still says DR.
     await port.putModeParameter(env.spec.modeParameter, 'pilot-light');
+    const refused = await pass({ kind: 'parameter-change' });
+    expect(refused.status?.conditions.find((c) => c.type === 'FailbackRequired')).to.include({ status: 'True', reason: 'WriterInDr' });
+    expect((await port.describeAsgs(['dr-jenkins']))[0].desiredCapacity).to.equal(1);
+    expect(lastMetric('TrafficToDr')).to.equal(1);
+    // The runbook done: failback confirmed → the gate closes, compute scales down, RDS is never written.
+    await writeMode(port, env.spec, 'pilot-light', { source: 'failback', reason: 'runbook done', by: 'test' }, new Date());
     proxy.clear();
     const r = await pass({ kind: 'parameter-change' });
     expect(r.outcome).to.equal('Converged');
     const rdsWrites = proxy.calls.filter((c) => /^(Promote|Create|Delete|Modify|Reboot)DB|ReadReplica/.test(c.action));
     expect(rdsWrites).to.deep.equal([]);
-    expect(r.status?.conditions.find((c) => c.type === 'FailbackRequired')).to.include({ status: 'True' });
+    expect(r.status?.conditions.find((c) => c.type === 'FailbackRequired')).to.include({ status: 'True', reason: 'DatabasePromoted' });
     expect((await port.describeAsgs(['dr-jenkins']))[0].desiredCapacity).to.equal(0);
+    expect(lastMetric('TrafficToDr')).to.equal(0);
+  });
+
+  it('S9: a drill never moves the traffic gate', async () => {
+    await handler({ source: 'pilot-light.drill', action: 'start-drill', durationMinutes: 60 } as never);
+    expect(await mode()).to.equal('active');
+    expect(lastMetric('TrafficToDr')).to.equal(0);
+    expect(lastMetric('Heartbeat')).to.equal(1);
   });
 });

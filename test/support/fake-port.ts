@@ -42,6 +42,10 @@ export interface FakeWorld {
   alarms: Map<string, { state: AlarmState; reason?: string }>;
   healthChecks: Map<string, boolean>;
   published: Array<{ topicArn: string; subject: string; message: string }>;
+  /** The primary's endpoint as the DR region's probe sees it. */
+  probe: { healthy: boolean; detail: string };
+  /** Metric values put, newest last. */
+  metrics: Array<{ namespace: string; dimensions: Record<string, string>; name: string; value: number }>;
 }
 
 /** A fake AwsPort over a FakeWorld. Instances launch InService at once, services run at once. */
@@ -56,6 +60,8 @@ export class FakePort implements AwsPort {
     alarms: new Map(),
     healthChecks: new Map(),
     published: [],
+    probe: { healthy: true, detail: 'HTTP 200' },
+    metrics: [],
   };
   readonly calls: Call[] = [];
   /** Make a method fail: return an error to throw, or undefined to proceed. */
@@ -218,5 +224,17 @@ export class FakePort implements AwsPort {
   async publish(topicArn: string, subject: string, message: string): Promise<void> {
     this.record('publish', [topicArn, subject, message]);
     this.world.published.push({ topicArn, subject, message });
+  }
+  async probe(url: string, timeoutSeconds: number): Promise<{ healthy: boolean; detail: string }> {
+    this.record('probe', [url, timeoutSeconds]);
+    return { ...this.world.probe };
+  }
+  async putMetrics(namespace: string, dimensions: Readonly<Record<string, string>>, values: ReadonlyArray<{ name: string; value: number }>): Promise<void> {
+    this.record('putMetrics', [namespace, dimensions, values]);
+    for (const v of values) this.world.metrics.push({ namespace, dimensions: { ...dimensions }, name: v.name, value: v.value });
+  }
+  /** The last value put for a metric. */
+  lastMetric(name: string): number | undefined {
+    return this.world.metrics.filter((m) => m.name === name).at(-1)?.value;
   }
 }

@@ -22,7 +22,10 @@ export interface SeenCall {
  */
 export interface Fault {
   readonly match: (call: SeenCall) => boolean;
-  readonly status: number;
+  /** HTTP status of the canned answer (ignored with `reset`). */
+  readonly status?: number;
+  /** Reset the connection instead of answering (a region's endpoint that is down or unreachable). */
+  readonly reset?: boolean;
   readonly code?: string;
   readonly message?: string;
   /** A canned response body (sent as text/xml) instead of an error. */
@@ -46,7 +49,8 @@ export const RESOURCE_WRITE_ACTIONS = new Set([
 ]);
 
 /** Actions that only read. Everything else is a write of some kind. */
-const READ_PREFIXES = ['Describe', 'List', 'Get', 'Query', 'Scan', 'BatchGet'];
+// `GET /...`: a REST call without an action name (Route 53's GetHealthCheckStatus), a read by HTTP's own rule.
+const READ_PREFIXES = ['Describe', 'List', 'Get', 'Query', 'Scan', 'BatchGet', 'GET '];
 
 /** Whether an action reads only. */
 export function isReadAction(action: string): boolean {
@@ -92,13 +96,17 @@ export async function startProxy(target: string): Promise<Proxy> {
       const fault = faults.find((f) => (f.times === undefined || f.times > 0) && f.match(call));
       if (fault) {
         if (fault.times !== undefined) fault.times--;
+        if (fault.reset) {
+          req.socket.destroy();
+          return;
+        }
         if (fault.body !== undefined) {
-          res.writeHead(fault.status, { 'content-type': 'text/xml' });
+          res.writeHead(fault.status ?? 200, { 'content-type': 'text/xml' });
           res.end(fault.body);
           return;
         }
         const json = typeof req.headers['x-amz-target'] === 'string';
-        res.writeHead(fault.status, { 'content-type': json ? 'application/x-amz-json-1.1' : 'text/xml', 'x-amzn-errortype': fault.code ?? 'InternalFailure' });
+        res.writeHead(fault.status ?? 500, { 'content-type': json ? 'application/x-amz-json-1.1' : 'text/xml', 'x-amzn-errortype': fault.code ?? 'InternalFailure' });
         res.end(
           json
             ? JSON.stringify({ __type: fault.code, message: fault.message })

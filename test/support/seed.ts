@@ -32,6 +32,8 @@ export const DEFAULT_SERVICES: readonly string[] = ['frontend', 'notification-se
 export interface SeedOptions {
   /** ECS services to create in cluster `dr`. @default DEFAULT_SERVICES */
   readonly services?: readonly string[];
+  /** The primary's health endpoint the DR region probes (S10): a local stand-in (test/support/probe-server.ts). */
+  readonly probeUrl?: string;
 }
 
 /** What the seed created, for assertions. */
@@ -362,7 +364,7 @@ export async function seedPilotLight(opts: SeedOptions = {}): Promise<SeededEnvi
         active: { desiredCount: name === 'frontend' ? 2 : 1, capacityProvider: 'FARGATE' },
         ...(name === 'frontend' ? { loadBalancers: [{ targetGroupArn: tgArns.frontend, port: SEED.frontendPort }] } : {}),
       })),
-      failover: { alarmName: SEED.alarmName, alarmRegion: SEED.primaryRegion, healthCheckId },
+      failover: { alarmName: SEED.alarmName, alarmRegion: SEED.primaryRegion, healthCheckId, ...(opts.probeUrl ? { probeUrl: opts.probeUrl, probeTimeoutSeconds: 1, probeOnlyReadings: 4 } : {}) },
     },
   });
 

@@ -1,6 +1,8 @@
 import { expect } from 'chai';
 import {
+  convergeMode,
   decide,
+  traffic,
   holdsWriter,
   latchAfterAnswer,
   latchBeforeRequest,
@@ -20,6 +22,8 @@ import { replica, sampleEnvironment } from '../support/fixtures';
 
 const env = sampleEnvironment();
 const settings = { environment: 'dr', failover: env.spec.failover, drill: env.spec.drill };
+/** With a probe of the primary from the DR region: N = 3 readings together with Route 53 or the alarm, M = 5 alone. */
+const probing = { ...settings, failover: { ...env.spec.failover, probeUrl: 'https://primary.example.com/health', probeOnlyReadings: 5 } };
 const T0 = Date.parse('2026-03-02T00:05:00Z');
 const at = (ms: number) => new Date(T0 + ms);
 const MIN = 60_000;
@@ -55,8 +59,8 @@ function facts(mode: Facts['mode'], generation: number, source = 'operator', mor
 }
 const alarm = (s: 'OK' | 'ALARM' | 'INSUFFICIENT_DATA' | 'unreadable') => ({ alarm: { state: s } });
 
-function step(s: PolicyState, trigger: Trigger | undefined, f: Facts, now = at(0)): Decision {
-  const input: PolicyInput = { state: s, trigger, facts: f, now, settings };
+function step(s: PolicyState, trigger: Trigger | undefined, f: Facts, now = at(0), with_ = settings): Decision {
+  const input: PolicyInput = { state: s, trigger, facts: f, now, settings: with_ };
   return decide(input);
 }
 const kinds = (d: Decision) => (d.kind === 'decided' ? d.effects.map(label) : [`need ${d.fact}`]);
@@ -86,6 +90,8 @@ interface Case {
   readonly trigger?: Trigger;
   readonly facts: Facts;
   readonly now?: Date;
+  /** @default the sample spec (alarm and Route 53 health check, no probe) */
+  readonly settings?: PolicyInput['settings'];
   /** The effects, in order, or the fact the step needs first. */
   readonly want: readonly string[];
   readonly outcome?: Record<string, unknown>;
@@ -195,10 +201,10 @@ const cases: Record<string, Case> = {
     outcome: undefined,
   },
   // --- the alarm path (S5) ---
-  'ALARM with no failover before: fail over; the mode write comes before the bookkeeping': {
+  'ALARM confirmed by Route 53 (no probe), no failover before: fail over; the mode write comes before the bookkeeping': {
     state: state(),
     trigger: alarmEvent,
-    facts: facts('pilot-light', 1, 'operator', alarm('ALARM')),
+    facts: facts('pilot-light', 1, 'operator', { ...alarm('ALARM'), healthCheck: { healthy: false } }),
     want: ['writeMode active if v1', 'persist', 'metric Failovers=1', 'notify DR failover started'],
     outcome: { kind: 'failover-started', source: 'alarm' },
     check: (d) => expect(d.state.failover.lastAutomaticAt).to.equal(at(0).toISOString()),
@@ -206,14 +212,14 @@ const cases: Record<string, Case> = {
   'ALARM 30 minutes after the last failover, with a 60-minute minimum: suppressed until then': {
     state: state(withFailover({ lastAutomaticAt: at(-30 * MIN).toISOString() })),
     trigger: alarmEvent,
-    facts: facts('pilot-light', 1, 'operator', alarm('ALARM')),
+    facts: facts('pilot-light', 1, 'operator', { ...alarm('ALARM'), healthCheck: { healthy: false } }),
     want: [],
     outcome: { kind: 'failover-suppressed', until: at(30 * MIN).toISOString() },
   },
   'ALARM during a drill: the drill is superseded by the real failover': {
     state: state(withDrill(), withGeneration(2)),
     trigger: alarmEvent,
-    facts: facts('active', 2, 'drill', alarm('ALARM')),
+    facts: facts('active', 2, 'drill', { ...alarm('ALARM'), healthCheck: { healthy: false } }),
     want: ['writeMode active if v2', 'persist', 'notify DR drill superseded', 'metric Failovers=1', 'notify DR failover started'],
     outcome: { kind: 'failover-started' },
   },
@@ -244,48 +250,147 @@ const cases: Record<string, Case> = {
     want: [],
     outcome: { kind: 'alarm-ignored', state: 'already-active' },
   },
-  // --- the health-check backstop (S5) ---
-  'N−1 unhealthy readings: counted, nothing else': {
-    state: state(withFailover({ consecutiveUnhealthy: 1, lastReadingAt: at(-MIN).toISOString() })),
-    trigger: resync,
-    facts: facts('pilot-light', 1, 'operator', { healthCheck: { healthy: false } }),
+  // --- the alarm needs a second source (S10) ---
+  'ALARM set by hand or from a metric gap, Route 53 healthy: not on one signal': {
+    state: state(),
+    trigger: alarmEvent,
+    facts: facts('pilot-light', 1, 'operator', { ...alarm('ALARM'), healthCheck: { healthy: true } }),
     want: [],
-    outcome: { kind: 'reading-recorded', healthy: false, consecutiveUnhealthy: 2 },
+    outcome: { kind: 'alarm-ignored', state: 'unconfirmed' },
   },
-  'the N-th unhealthy reading fails over': {
-    state: state(withFailover({ consecutiveUnhealthy: 2, lastReadingAt: at(-MIN).toISOString() })),
+  'ALARM reads the second source next: the probe when there is one': {
+    state: state(),
+    trigger: alarmEvent,
+    facts: facts('pilot-light', 1, 'operator', alarm('ALARM')),
+    settings: probing,
+    want: ['need probe'],
+  },
+  'ALARM with the probe failing too: fail over': {
+    state: state(),
+    trigger: alarmEvent,
+    facts: facts('pilot-light', 1, 'operator', { ...alarm('ALARM'), probe: { healthy: false, detail: 'HTTP 503' } }),
+    settings: probing,
+    want: ['writeMode active if v1', 'persist', 'metric Failovers=1', 'notify DR failover started'],
+    outcome: { kind: 'failover-started', source: 'alarm' },
+  },
+  'ALARM with the probe healthy: not failing over': {
+    state: state(),
+    trigger: alarmEvent,
+    facts: facts('pilot-light', 1, 'operator', { ...alarm('ALARM'), probe: { healthy: true, detail: 'HTTP 200' } }),
+    settings: probing,
+    want: [],
+    outcome: { kind: 'alarm-ignored', state: 'unconfirmed' },
+  },
+  // --- periodic readings of every source (S10) ---
+  'a due reading reads the probe, then Route 53, then the alarm': {
+    state: state(withFailover({ lastReadingAt: at(-MIN).toISOString() })),
     trigger: resync,
-    facts: facts('pilot-light', 1, 'operator', { healthCheck: { healthy: false } }),
+    facts: facts('pilot-light', 1),
+    settings: probing,
+    want: ['need probe'],
+  },
+  'N−1 failed probes with Route 53 unhealthy: counted, nothing else': {
+    state: state(withFailover({ probeFailures: 1, consecutiveUnhealthy: 1, lastReadingAt: at(-MIN).toISOString() })),
+    trigger: resync,
+    facts: facts('pilot-light', 1, 'operator', { probe: { healthy: false, detail: 'HTTP 503' }, healthCheck: { healthy: false }, ...alarm('OK') }),
+    settings: probing,
+    want: [],
+    check: (d) => expect(d.state.failover).to.include({ probeFailures: 2, consecutiveUnhealthy: 2 }),
+  },
+  'primary down: the N-th failed probe with Route 53 unhealthy fails over': {
+    state: state(withFailover({ probeFailures: 2, consecutiveUnhealthy: 2, lastReadingAt: at(-MIN).toISOString() })),
+    trigger: resync,
+    facts: facts('pilot-light', 1, 'operator', { probe: { healthy: false, detail: 'HTTP 503' }, healthCheck: { healthy: false }, ...alarm('OK') }),
+    settings: probing,
     want: ['writeMode active if v1', 'persist', 'metric Failovers=1', 'notify DR failover started'],
     outcome: { kind: 'failover-started', source: 'health-check' },
+  },
+  'primary down: the N-th failed probe with the alarm in ALARM fails over (Route 53 unreachable)': {
+    state: state(withFailover({ probeFailures: 2, lastReadingAt: at(-MIN).toISOString() })),
+    trigger: resync,
+    facts: facts('pilot-light', 1, 'operator', { probe: { healthy: false, detail: 'HTTP 503' }, healthCheck: { unreadable: true }, ...alarm('ALARM') }),
+    settings: probing,
+    want: ['writeMode active if v1', 'persist', 'metric Failovers=1', 'notify DR failover started'],
+  },
+  'primary in us-east-1 and down, both APIs unreachable: the probe alone waits for M readings': {
+    state: state(withFailover({ probeFailures: 3, lastReadingAt: at(-MIN).toISOString() })),
+    trigger: resync,
+    facts: facts('pilot-light', 1, 'operator', { probe: { healthy: false, detail: 'connect ECONNREFUSED' }, healthCheck: { unreadable: true }, ...alarm('unreadable') }),
+    settings: probing,
+    want: [],
+    check: (d) => expect(d.state.failover.lastSignals?.decision).to.match(/needs 5 with Route 53 and CloudWatch unreachable/),
+  },
+  'primary in us-east-1 and down, both APIs unreachable: the M-th failed probe fails over': {
+    state: state(withFailover({ probeFailures: 4, lastReadingAt: at(-MIN).toISOString() })),
+    trigger: resync,
+    facts: facts('pilot-light', 1, 'operator', { probe: { healthy: false, detail: 'connect ECONNREFUSED' }, healthCheck: { unreadable: true }, ...alarm('unreadable') }),
+    settings: probing,
+    want: ['writeMode active if v1', 'persist', 'metric Failovers=1', 'notify DR failover started'],
+  },
+  'DR → primary partition only: the probe fails, Route 53 and the alarm are healthy: no failover however long': {
+    state: state(withFailover({ probeFailures: 40, consecutiveUnhealthy: 0, lastReadingAt: at(-MIN).toISOString() })),
+    trigger: resync,
+    facts: facts('pilot-light', 1, 'operator', { probe: { healthy: false, detail: 'timeout after 3 s' }, healthCheck: { healthy: true }, ...alarm('OK') }),
+    settings: probing,
+    want: [],
+  },
+  'a metric gap: alarm INSUFFICIENT_DATA, Route 53 and probe healthy: nothing': {
+    state: state(withFailover({ lastReadingAt: at(-MIN).toISOString() })),
+    trigger: resync,
+    facts: facts('pilot-light', 1, 'operator', { probe: { healthy: true, detail: 'HTTP 200' }, healthCheck: { healthy: true }, ...alarm('INSUFFICIENT_DATA') }),
+    settings: probing,
+    want: [],
+    check: (d) => expect(d.state.failover.lastSignals).to.deep.include({ alarm: 'INSUFFICIENT_DATA', decision: 'no failover: the primary is healthy' }),
+  },
+  'the alarm set by hand, Route 53 unhealthy from the same data, the probe healthy: nothing': {
+    state: state(withFailover({ consecutiveUnhealthy: 5, lastReadingAt: at(-MIN).toISOString() })),
+    trigger: resync,
+    facts: facts('pilot-light', 1, 'operator', { probe: { healthy: true, detail: 'HTTP 200' }, healthCheck: { healthy: false }, ...alarm('ALARM') }),
+    settings: probing,
+    want: [],
+    check: (d) => expect(d.state.failover.lastSignals?.decision).to.match(/probe from the DR region sees the primary healthy/),
+  },
+  'the Route 53 API down (us-east-1), the primary fine: nothing': {
+    state: state(withFailover({ lastReadingAt: at(-MIN).toISOString() })),
+    trigger: resync,
+    facts: facts('pilot-light', 1, 'operator', { probe: { healthy: true, detail: 'HTTP 200' }, healthCheck: { unreadable: true }, ...alarm('unreadable') }),
+    settings: probing,
+    want: [],
+    check: (d) => expect(d.state.failover.lastSignals).to.include({ route53: 'unreachable', alarm: 'unreachable' }),
+  },
+  'without a probe: Route 53 N readings and the alarm must agree': {
+    state: state(withFailover({ consecutiveUnhealthy: 2, lastReadingAt: at(-MIN).toISOString() })),
+    trigger: resync,
+    facts: facts('pilot-light', 1, 'operator', { healthCheck: { healthy: false }, ...alarm('ALARM') }),
+    want: ['writeMode active if v1', 'persist', 'metric Failovers=1', 'notify DR failover started'],
+  },
+  'without a probe: Route 53 alone, however long, is one source': {
+    state: state(withFailover({ consecutiveUnhealthy: 9, lastReadingAt: at(-MIN).toISOString() })),
+    trigger: resync,
+    facts: facts('pilot-light', 1, 'operator', { healthCheck: { healthy: false }, ...alarm('OK') }),
+    want: [],
   },
   'two readings 30 s apart count once: the second is not even read': {
     state: state(withFailover({ consecutiveUnhealthy: 2, lastReadingAt: at(-30_000).toISOString() })),
     trigger: resync,
     facts: facts('pilot-light', 1),
+    settings: probing,
     want: [],
     outcome: { kind: 'reading-skipped', why: 'not-due' },
   },
-  'a due reading is read first': {
-    state: state(withFailover({ lastReadingAt: at(-MIN).toISOString() })),
-    trigger: resync,
-    facts: facts('pilot-light', 1),
-    want: ['need healthCheck'],
-  },
-  'a healthy reading resets the count': {
+  'no Route 53 reading yet, or its API unreachable: the count stays where it was': {
     state: state(withFailover({ consecutiveUnhealthy: 2, lastReadingAt: at(-MIN).toISOString() })),
     trigger: resync,
-    facts: facts('pilot-light', 1, 'operator', { healthCheck: { healthy: true } }),
+    facts: facts('pilot-light', 1, 'operator', { healthCheck: { unreadable: true }, ...alarm('OK') }),
     want: [],
-    check: (d) => expect(d.state.failover).to.include({ consecutiveUnhealthy: 0, primaryHealthy: true }),
-  },
-  'no reading yet, or the API unreachable: counts for nothing either way': {
-    state: state(withFailover({ consecutiveUnhealthy: 2, lastReadingAt: at(-MIN).toISOString() })),
-    trigger: resync,
-    facts: facts('pilot-light', 1, 'operator', { healthCheck: { unreadable: true } }),
-    want: [],
-    outcome: { kind: 'reading-skipped', why: 'unreadable' },
     check: (d) => expect(d.state.failover.consecutiveUnhealthy).to.equal(2),
+  },
+  // --- the writer and traffic (S9) ---
+  'a confirmed failback (drctl failback complete) moves the writer back: persisted and announced': {
+    state: state(withGeneration(3), withPromotion()),
+    facts: facts('pilot-light', 4, 'failback'),
+    want: ['persist', 'notify DR failback confirmed'],
+    check: (d) => expect(d.state.promotion?.failedBackAt).to.equal(at(-MIN).toISOString()),
   },
   // --- latch and announcements (S5) ---
   'a real failover latches: the primary healthy again is said, nothing is written': {
@@ -315,7 +420,7 @@ const cases: Record<string, Case> = {
 describe('policy: decide (S1–S5 as a table)', () => {
   for (const [name, c] of Object.entries(cases)) {
     it(name, () => {
-      const d = step(c.state, c.trigger, c.facts, c.now);
+      const d = step(c.state, c.trigger, c.facts, c.now, c.settings);
       expect(kinds(d)).to.deep.equal(c.want);
       if (d.kind === 'decided') {
         if (c.outcome) expect(d.outcome).to.deep.include(c.outcome);
@@ -381,4 +486,27 @@ describe('policy: the promotion latch (S1)', () => {
   it('holds the writer unless Failed', () => {
     expect([undefined, requested(), requested({ state: 'Promoted' }), requested({ state: 'Failed' })].map(holdsWriter)).to.deep.equal([false, true, true, false]);
   });
+});
+
+describe('policy: the writer and the traffic gate (S2, S9)', () => {
+  const promoted = (over: Partial<DatabasePromotion> = {}): Pick<PolicyState, 'promotion' | 'drill'> => ({
+    promotion: { identifier: 'app-replica', state: 'Promoted', requestedAt: at(-MIN).toISOString(), generation: 2, ...over },
+  });
+  const rows: Array<[string, Pick<PolicyState, 'promotion' | 'drill'>, 'active' | 'pilot-light', boolean, boolean, string]> = [
+    // name, state, mode asked, has a database, → traffic to DR, converge mode
+    ['pilot light, replica intact', {}, 'pilot-light', true, false, 'pilot-light'],
+    ['a drill', { drill: { id: 'd', startedAt: '', expiresAt: '', durationMinutes: 60, modeVersion: 2, startedBy: 's' } }, 'active', true, false, 'active'],
+    ['a real failover, promotion not accepted yet', { promotion: { identifier: 'app-replica', state: 'Requested', requestedAt: '', generation: 2 } }, 'active', true, false, 'active'],
+    ['a real failover, DR holds the writer', promoted(), 'active', true, true, 'active'],
+    ['pilot light asked while DR holds the writer: refused, traffic stays', promoted(), 'pilot-light', true, true, 'active'],
+    ['after a confirmed failback', promoted({ failedBackAt: at(0).toISOString() }), 'pilot-light', true, false, 'pilot-light'],
+    ['a promotion RDS refused', promoted({ state: 'Failed' }), 'active', true, false, 'active'],
+    ['no database: a real failover moves traffic', {}, 'active', false, true, 'active'],
+  ];
+  for (const [name, s, mode, hasDb, toDr, converge] of rows) {
+    it(name, () => {
+      expect(traffic(s, { mode }, hasDb).toDr).to.equal(toDr);
+      expect(convergeMode(s, { mode }).mode).to.equal(converge);
+    });
+  }
 });

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { PortError } from '../../reconciler/errors';
 import { exitCodeFor } from '../../reconciler/cli';
-import { MODE_REQUEST_KEY } from '../../reconciler/mode';
+import { MODE_REQUEST_KEY, writeMode } from '../../reconciler/mode';
 import { planOnly, reconcileOnce, type PassOptions, type Trigger } from '../../reconciler/reconcile';
 import { STATUS_KEY, type DrStatus } from '../../reconciler/status';
 import { FakePort, RESOURCE_WRITES } from '../support/fake-port';
@@ -12,8 +12,11 @@ const TABLE = env.spec.stateTable;
 const MODE = env.spec.modeParameter;
 const T0 = Date.parse('2026-03-02T00:05:00Z');
 
+/** The sample environment with a probe of the primary from the DR region (S10). */
+const probeEnv = sampleEnvironment({ failover: { alarmName: 'dr-primary-health', healthCheckId: 'hc-1', unhealthyReadings: 3, minIntervalMinutes: 60, probeUrl: 'https://primary.example.com/health', probeOnlyReadings: 5 } });
+
 /** A fake DR region at pilot-light values, and a clock the test moves. */
-function world() {
+function world(environment = env) {
   const port = new FakePort();
   port.setMode(MODE, 'pilot-light', new Date(T0 - 3600_000));
   port.world.replica = { ...replica() };
@@ -28,9 +31,11 @@ function world() {
     advance: (ms: number) => (now += ms),
   };
   const pass = (trigger: Trigger = { kind: 'manual' }, extra: Partial<PassOptions> = {}) =>
-    reconcileOnce(port, env, { trigger, now: clock.now, minBackoffMs: 1, ...extra });
+    reconcileOnce(port, environment, { trigger, now: clock.now, minBackoffMs: 1, ...extra });
   const status = () => port.world.state.get(TABLE)?.get(STATUS_KEY) as DrStatus;
-  return { port, clock, pass, status };
+  /** What `drctl failback complete` writes after the runbook: pilot-light, source failback. */
+  const failback = () => writeMode(port, environment.spec, 'pilot-light', { source: 'failback', reason: 'runbook done', by: 'ops' }, clock.now());
+  return { port, clock, pass, status, failback };
 }
 
 const writesOf = (port: FakePort, from = 0) => port.resourceWrites().filter((c) => port.calls.indexOf(c) >= from);
@@ -73,11 +78,28 @@ describe('reconcile pass (fake port)', () => {
     expect(port.calls.filter((c) => c.method === 'promoteReplica')).to.have.length(1);
   });
 
-  it('active → pilot-light after a real promotion never touches RDS and says FailbackRequired (S2)', async () => {
+  it('pilot-light while the DR database is the writer is refused: DR stays active, traffic stays in DR (S2, S9)', async () => {
     const { port, pass, status } = world();
     port.setMode(MODE, 'active');
     await pass();
+    expect(port.lastMetric('TrafficToDr')).to.equal(1);
     port.setMode(MODE, 'pilot-light');
+    const from = port.calls.length;
+    const r = await pass();
+    expect(r.outcome).to.equal('Converged');
+    expect(port.calls.slice(from).filter((c) => c.method === 'promoteReplica')).to.deep.equal([]);
+    expect(port.world.asgs.get('dr-jenkins')).to.deep.include({ desiredCapacity: 1 });
+    expect(r.notes.join(' ')).to.match(/pilot-light refused: the DR database app-replica is the writer/);
+    expect(status().conditions.find((c) => c.type === 'FailbackRequired')).to.include({ status: 'True', reason: 'WriterInDr' });
+    expect(status().conditions.find((c) => c.type === 'TrafficInDr')).to.include({ status: 'True', reason: 'WriterInDr' });
+    expect(port.lastMetric('TrafficToDr')).to.equal(1);
+  });
+
+  it('after a confirmed failback: traffic back to the primary, compute scales down, RDS untouched (S2, S9)', async () => {
+    const { port, pass, status, failback } = world();
+    port.setMode(MODE, 'active');
+    await pass();
+    await failback();
     const from = port.calls.length;
     const r = await pass();
     expect(r.outcome).to.equal('Converged');
@@ -85,9 +107,20 @@ describe('reconcile pass (fake port)', () => {
     expect(port.world.asgs.get('dr-jenkins')).to.deep.include({ desiredCapacity: 0 });
     expect(port.world.services.get('dr/frontend')).to.deep.include({ desiredCount: 0 });
     expect(status().conditions.find((c) => c.type === 'FailbackRequired')).to.include({ status: 'True', reason: 'DatabasePromoted' });
+    expect(status().conditions.find((c) => c.type === 'TrafficInDr')).to.include({ status: 'False', reason: 'PrimaryWriter' });
+    expect(status().databasePromotion).to.include({ failedBackBy: 'ops' });
+    expect(port.lastMetric('TrafficToDr')).to.equal(0);
+    expect(port.world.published.map((p) => p.subject)).to.include('[pilot-light] DR failback confirmed');
     // Stale targets of the terminated instances and stopped tasks are deregistered.
     expect(port.world.targetGroups.get(tgArn('jenkins'))?.targets).to.deep.equal([]);
     expect(port.world.targetGroups.get(tgArn('frontend'))?.targets).to.deep.equal([]);
+  });
+
+  it('a drill never moves traffic', async () => {
+    const { port, pass, status } = world();
+    await pass({ kind: 'start-drill', startedBy: 'test' });
+    expect(port.lastMetric('TrafficToDr')).to.equal(0);
+    expect(status().conditions.find((c) => c.type === 'TrafficInDr')).to.include({ status: 'False', reason: 'Drill' });
   });
 
   for (const bad of ['actve', 'Active ', '', '{"mode":"active"}', 'ACTIVE']) {
@@ -147,6 +180,7 @@ describe('reconcile pass (fake port)', () => {
     const { port, pass, clock } = world();
     port.world.lease = { holder: 'resync-pass', expiresAt: clock.now().getTime() / 1000 + 60 };
     port.world.alarms.set('dr-primary-health', { state: 'ALARM' });
+    port.world.healthChecks.set('hc-1', false);
     setTimeout(() => (port.world.lease = undefined), 50);
     const r = await pass({ kind: 'alarm' }, { leaseWaitMs: 2000 });
     expect(r.outcome).to.equal('Converged');
@@ -250,6 +284,7 @@ describe('reconcile pass (fake port)', () => {
     it('ALARM → failover once with promotion; OK afterwards → still active', async () => {
       const { port, pass, status, clock } = world();
       port.world.alarms.set('dr-primary-health', { state: 'ALARM', reason: 'Threshold Crossed' });
+      port.world.healthChecks.set('hc-1', false);
       const r = await pass({ kind: 'alarm', alarmName: 'dr-primary-health' });
       expect(r.outcome).to.equal('Converged');
       expect(port.world.params.get(MODE)?.value).to.equal('active');
@@ -262,6 +297,7 @@ describe('reconcile pass (fake port)', () => {
       expect(port.calls.filter((c) => c.method === 'putModeParameter')).to.have.length(1);
       // Recovery: nothing scales down.
       port.world.alarms.set('dr-primary-health', { state: 'OK' });
+      port.world.healthChecks.set('hc-1', true);
       const r3 = await pass({ kind: 'resync' });
       expect(port.world.params.get(MODE)?.value).to.equal('active');
       expect(port.world.asgs.get('dr-jenkins')?.desiredCapacity).to.equal(1);
@@ -277,11 +313,31 @@ describe('reconcile pass (fake port)', () => {
       expect(r.notes[0]).to.equal('alarm dr-primary-health is OK now: not failing over');
     });
 
-    it('automatic failovers are rate-limited', async () => {
-      const { port, pass, clock } = world();
+    it('an ALARM that nothing else confirms (set by hand, a metric gap) does not fail over (S10)', async () => {
+      const { port, pass } = world();
       port.world.alarms.set('dr-primary-health', { state: 'ALARM' });
+      port.world.healthChecks.set('hc-1', true);
+      const r = await pass({ kind: 'alarm' });
+      expect(r.trigger).to.deep.equal({ kind: 'alarm-ignored', state: 'unconfirmed' });
+      expect(port.world.params.get(MODE)?.value).to.equal('pilot-light');
+      expect(writesOf(port)).to.deep.equal([]);
+    });
+
+    it('with a probe, the probe is the second source the alarm needs (S10)', async () => {
+      const { port, pass } = world(probeEnv);
+      port.world.alarms.set('dr-primary-health', { state: 'ALARM' });
+      port.world.healthChecks.set('hc-1', false);
+      expect((await pass({ kind: 'alarm' })).trigger.kind).to.equal('alarm-ignored');
+      port.world.probe = { healthy: false, detail: 'timeout after 3 s' };
+      expect((await pass({ kind: 'alarm' })).trigger).to.deep.equal({ kind: 'failover-started', source: 'alarm' });
+    });
+
+    it('automatic failovers are rate-limited', async () => {
+      const { port, pass, clock, failback } = world();
+      port.world.alarms.set('dr-primary-health', { state: 'ALARM' });
+      port.world.healthChecks.set('hc-1', false);
       await pass({ kind: 'alarm' });
-      port.setMode(MODE, 'pilot-light'); // an operator fails back
+      await failback(); // an operator fails back after the runbook
       await pass();
       clock.advance(10 * 60_000);
       const r = await pass({ kind: 'alarm' });
@@ -290,53 +346,98 @@ describe('reconcile pass (fake port)', () => {
     });
   });
 
-  describe('health-check backstop', () => {
-    it('N consecutive unhealthy readings fail over; N−1 do nothing', async () => {
-      const { port, pass, clock } = world();
+  describe('detection from independent signals (S10)', () => {
+    const down = (port: FakePort) => {
+      port.world.probe = { healthy: false, detail: 'timeout after 3 s' };
       port.world.healthChecks.set('hc-1', false);
+    };
+    it('N readings of a failing probe with Route 53 agreeing fail over; N−1 do nothing', async () => {
+      const { port, pass, clock, status } = world(probeEnv);
+      down(port);
       for (let i = 0; i < 2; i++) {
         await pass({ kind: 'resync' });
         clock.advance(60_000);
       }
       expect(port.world.params.get(MODE)?.value).to.equal('pilot-light');
       expect(writesOf(port)).to.deep.equal([]);
+      expect(status().failover?.lastSignals).to.include({ probe: 'failed (timeout after 3 s)', route53: 'unhealthy', alarm: 'OK' });
       await pass({ kind: 'resync' });
       expect(port.world.params.get(MODE)?.value).to.equal('active');
       expect(port.world.replica?.isReplica).to.equal(false);
     });
 
-    it('a healthy reading resets the count', async () => {
-      const { port, pass, clock, status } = world();
+    it('a healthy probe resets the count', async () => {
+      const { port, pass, clock, status } = world(probeEnv);
       const resync = async () => {
         await pass({ kind: 'resync' });
         clock.advance(60_000);
       };
-      port.world.healthChecks.set('hc-1', false);
+      down(port);
       await resync();
       await resync();
-      expect(status().failover?.consecutiveUnhealthy).to.equal(2);
-      port.world.healthChecks.set('hc-1', true);
+      expect(status().failover?.probeFailures).to.equal(2);
+      port.world.probe = { healthy: true, detail: 'HTTP 200' };
       await resync();
-      expect(status().failover?.consecutiveUnhealthy).to.equal(0);
-      port.world.healthChecks.set('hc-1', false);
+      expect(status().failover?.probeFailures).to.equal(0);
+      down(port);
       await resync();
       await resync();
       expect(port.world.params.get(MODE)?.value).to.equal('pilot-light');
     });
 
     it('readings closer together than a minute count once (passes are not time)', async () => {
-      const { port, pass, status } = world();
-      port.world.healthChecks.set('hc-1', false);
+      const { port, pass, status } = world(probeEnv);
+      down(port);
       for (let i = 0; i < 5; i++) await pass({ kind: 'resync' });
-      expect(status().failover?.consecutiveUnhealthy).to.equal(1);
+      expect(status().failover?.probeFailures).to.equal(1);
+      expect(port.calls.filter((c) => c.method === 'probe')).to.have.length(1);
       expect(port.world.params.get(MODE)?.value).to.equal('pilot-light');
+    });
+
+    it('the primary in us-east-1 and down: Route 53 and CloudWatch unreachable, the probe alone fails over after the longer run', async () => {
+      const { port, pass, clock } = world(probeEnv);
+      port.world.probe = { healthy: false, detail: 'connect ECONNREFUSED' };
+      port.failures.getHealthCheckHealthy = () => new PortError('connect ETIMEDOUT', { code: 'ETIMEDOUT', retryable: true });
+      port.failures.getAlarmState = () => new PortError('connect ETIMEDOUT', { code: 'ETIMEDOUT', retryable: true });
+      for (let i = 0; i < 4; i++) {
+        await pass({ kind: 'resync' });
+        clock.advance(60_000);
+      }
+      expect(port.world.params.get(MODE)?.value).to.equal('pilot-light');
+      await pass({ kind: 'resync' });
+      expect(port.world.params.get(MODE)?.value).to.equal('active');
+    });
+
+    it('a DR → primary partition only (Route 53 and the alarm healthy): never fails over', async () => {
+      const { port, pass, clock, status } = world(probeEnv);
+      port.world.probe = { healthy: false, detail: 'timeout after 3 s' };
+      for (let i = 0; i < 12; i++) {
+        await pass({ kind: 'resync' });
+        clock.advance(60_000);
+      }
+      expect(port.world.params.get(MODE)?.value).to.equal('pilot-light');
+      expect(status().failover?.lastSignals?.decision).to.match(/^no failover yet: the probe failed 12 readings/);
+    });
+
+    it('without a probe, Route 53 alone is one source: it needs the alarm to agree', async () => {
+      const { port, pass, clock } = world();
+      port.world.healthChecks.set('hc-1', false);
+      for (let i = 0; i < 4; i++) {
+        await pass({ kind: 'resync' });
+        clock.advance(60_000);
+      }
+      expect(port.world.params.get(MODE)?.value).to.equal('pilot-light');
+      port.world.alarms.set('dr-primary-health', { state: 'ALARM' });
+      await pass({ kind: 'resync' });
+      expect(port.world.params.get(MODE)?.value).to.equal('active');
     });
 
     it('no reading yet (a new health check) counts for nothing', async () => {
       const { port, pass, status } = world();
       port.getHealthCheckHealthy = async () => undefined;
       await pass({ kind: 'resync' });
-      expect(status().failover?.consecutiveUnhealthy).to.equal(undefined);
+      expect(status().failover?.consecutiveUnhealthy).to.equal(0);
+      expect(status().failover?.lastSignals?.route53).to.equal('no readings');
     });
   });
 
@@ -384,6 +485,7 @@ describe('reconcile pass (fake port)', () => {
       const { port, pass, status, clock } = world();
       await pass(startDrill);
       port.world.alarms.set('dr-primary-health', { state: 'ALARM' });
+      port.world.healthChecks.set('hc-1', false);
       await pass({ kind: 'alarm' });
       expect(status().drillHistory[0]).to.include({ outcome: 'Superseded' });
       expect(port.world.replica?.isReplica).to.equal(false);
@@ -450,7 +552,7 @@ describe('reconcile pass (fake port)', () => {
   });
 
   it('a promotion whose outcome was unknown is latched Promoted once the instance shows it, so failback can clear it', async () => {
-    const { port, pass, status } = world();
+    const { port, pass, status, failback } = world();
     port.failures.promoteReplica = () => {
       // The request times out, but RDS did start the promotion.
       port.world.replica!.isReplica = false;
@@ -460,8 +562,8 @@ describe('reconcile pass (fake port)', () => {
     await pass();
     expect(status().databasePromotion?.state).to.equal('Promoted');
     expect(port.calls.filter((c) => c.method === 'promoteReplica')).to.have.length(1);
-    // Failback runbook: back to pilot light, replica re-created → the latch clears.
-    port.setMode(MODE, 'pilot-light');
+    // Failback runbook: confirmed, back to pilot light, replica re-created → the latch clears.
+    await failback();
     await pass();
     port.world.replica = { ...replica() };
     await pass();

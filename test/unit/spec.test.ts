@@ -43,7 +43,7 @@ describe('spec', () => {
     const env = validateSpec(doc);
     expect(env.spec.concurrency).to.equal(4);
     expect(env.spec.leaseSeconds).to.equal(300);
-    expect(env.spec.failover).to.deep.equal({ alarmRegion: 'us-east-1', unhealthyReadings: 3, minIntervalMinutes: 60 });
+    expect(env.spec.failover).to.deep.equal({ alarmRegion: 'us-east-1', unhealthyReadings: 3, minIntervalMinutes: 60, probeTimeoutSeconds: 3, probeOnlyReadings: 10 });
     expect(env.spec.drill).to.deep.equal({ durationMinutes: 60, maxReplicaLagSeconds: 300 });
   });
 
