@@ -606,8 +606,8 @@ function explain(err: unknown, env: NodeJS.ProcessEnv): string {
   return errorMessage(err);
 }
 
-/** The process's Io: stdout that survives a closed pipe, a prompt on a terminal, leases given back on signals. */
-export function processIo(): Io {
+/** The process's Io: stdout that survives a closed pipe, a prompt on a terminal, and the leases it holds. */
+export function processIo(): Io & { readonly releaseAll: () => Promise<void> } {
   const tty = !!process.stdout.isTTY;
   let stdoutClosed = false;
   // `drctl reconcile | head -3`: the reader went away. Keep going quietly, so the pass ends and gives its lease back.
@@ -616,15 +616,8 @@ export function processIo(): Io {
     else throw err;
   });
   const held = new Set<() => Promise<void>>();
-  const onSignal = (signal: NodeJS.Signals, code: number) =>
-    process.once(signal, () => {
-      process.stderr.write(`\ndrctl: ${signal}: giving the lease back and stopping\n`);
-      void Promise.allSettled([...held].map((release) => release())).then(() => process.exit(code));
-    });
-  onSignal('SIGINT', 130);
-  onSignal('SIGTERM', 143);
-  onSignal('SIGHUP', 129);
   return {
+    releaseAll: () => Promise.allSettled([...held].map((release) => release())).then(() => undefined),
     out: (t) => {
       if (!stdoutClosed) process.stdout.write(t + '\n');
     },
@@ -659,7 +652,15 @@ if (require.main === module) {
   // The SDK's notice that *future* SDK releases need Node 22 says nothing about this pinned install; on an
   // operator's terminal it only buries the answer.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  void main(process.argv.slice(2), processIo()).then((code) => {
+  const io = processIo();
+  // Ctrl-C, a terminal closed, a supervisor's SIGTERM: give the lease back first, so no pass waits for it (S11).
+  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) {
+    process.once(signal, () => {
+      process.stderr.write(`\ndrctl: ${signal}: giving the lease back and stopping\n`);
+      void io.releaseAll().then(() => process.exit(code));
+    });
+  }
+  void main(process.argv.slice(2), io).then((code) => {
     process.exitCode = code;
   });
 }

@@ -22,6 +22,7 @@ import { paint, renderPlan, renderStatus, renderDrills } from '../reconciler/ren
 import type { DrEnvironment } from '../reconciler/spec';
 import type { DrStatus } from '../reconciler/status';
 import { emulatorEnv, startEmulator, type Emulator } from '../test/support/emulator';
+import { startProbeServer, type ProbeServer } from '../test/support/probe-server';
 import { SEED, seedPilotLight } from '../test/support/seed';
 
 // The pinned SDK works on this Node; its notice about future SDK releases would only clutter the walkthrough.
@@ -34,6 +35,7 @@ const say = (s: string) => console.log(s);
 const step = (n: string, title: string) => say(`\n${p.bold(p.cyan(`── ${n} ${title}`))} ${p.dim(`(t+${elapsed()})`)}`);
 
 let emulator: Emulator | undefined;
+let primary: ProbeServer | undefined;
 let exiting: Promise<never> | undefined;
 
 /**
@@ -42,6 +44,7 @@ let exiting: Promise<never> | undefined;
  */
 function cleanup(code: number): Promise<never> {
   exiting ??= (async () => {
+    await primary?.close().catch(() => undefined);
     if (emulator && !(keep && code === 0)) {
       await emulator.stop().catch(() => undefined);
       say(p.dim('emulator stopped; no state left behind'));
@@ -89,7 +92,9 @@ async function run(): Promise<void> {
   say(`  emulator at ${emulator.endpoint} (pid ${emulator.pid})`);
 
   step('2/6', 'Deploying the dr-pilot-light environment');
-  const seeded = await seedPilotLight();
+  // The primary's health endpoint, as the DR region's probe sees it (S10): healthy until the outage.
+  primary = await startProbeServer('healthy');
+  const seeded = await seedPilotLight({ probeUrl: primary.url });
   const env = seeded.spec;
   say(`  seeded with the SDK in ${(seeded.durationMs / 1000).toFixed(1)}s: RDS app-primary (us-east-1) → read replica app-replica (us-west-2),`);
   say(`  ASGs dr-jenkins and dr-monitoring (spot, 0), ECS cluster dr with ${env.spec.ecsServices.length} services (FARGATE_SPOT, 0), target groups, alarm, health check, state table.`);
@@ -102,26 +107,31 @@ async function run(): Promise<void> {
   process.env.AWS_REGION = env.spec.region;
   await converge(env, { kind: 'manual' }, 'pilot light');
 
-  step('3/6', '(a) Failover: the primary health-check alarm goes to ALARM');
+  step('3/6', '(a) Failover: the primary fails — its health-check alarm goes to ALARM and the DR region\'s probe gets 503');
   say('  plan before (what a failover will do):');
   await showPlan(env, 'active');
   await new CloudWatchClient({ region: SEED.primaryRegion }).send(
     new SetAlarmStateCommand({ AlarmName: SEED.alarmName, StateValue: 'ALARM', StateReason: 'demo: primary health check failing' }),
   );
-  say(`  alarm ${SEED.alarmName} set to ALARM; SNS invokes the Lambda handler:`);
+  primary!.set('unhealthy');
+  say(`  alarm ${SEED.alarmName} set to ALARM, ${primary!.url} answers 503; SNS invokes the Lambda handler (it re-checks with the probe: two sources, S10):`);
   const out = await handler({ Records: [{ EventSource: 'aws:sns', Sns: { Message: JSON.stringify({ AlarmName: SEED.alarmName, NewStateValue: 'ALARM' }) } }] });
   say(`  handler returned ${out.outcome}`);
   const afterFailover = await converge(env, { kind: 'resync' }, 'failover');
   say(renderStatus(afterFailover, p));
 
-  step('4/6', '(b) Failback: the primary is back; an operator returns DR to pilot light');
+  step('4/6', '(b) Failback: the primary is back; the operator fails back deliberately');
   await new CloudWatchClient({ region: SEED.primaryRegion }).send(new SetAlarmStateCommand({ AlarmName: SEED.alarmName, StateValue: 'OK', StateReason: 'demo: primary healthy again' }));
-  say('  alarm back to OK — DR stays active (a real failover latches). The operator runs:');
-  say(p.bold(`  $ drctl set-mode pilot-light --reason "failback after demo outage" --spec ${relative(process.cwd(), specFile)}`));
-  const io = { ...processIo(), tty: false, out: (s: string) => say(s.replace(/^/gm, '    ')) };
-  await drctl(['set-mode', 'pilot-light', '--reason', 'failback after demo outage', '--spec', specFile], io);
+  primary!.set('healthy');
+  say('  alarm back to OK, probe 200 — DR stays active and keeps the users: the DR database is the writer (S5, S9).');
+  const io = { ...processIo(), tty: false, out: (s: string) => say(s.replace(/^/gm, '    ')), err: (s: string) => say(p.dim(s.replace(/^/gm, '    '))) };
+  say(p.bold(`  $ drctl set-mode pilot-light --reason "primary is back" --spec ${relative(process.cwd(), specFile)}`));
+  const refusedCode = await drctl(['set-mode', 'pilot-light', '--reason', 'primary is back', '--spec', specFile], io);
+  say(`  exit ${refusedCode}: refused — pilot light now would split the writes. The runbook re-protects and switches the writer back first.`);
+  say(p.bold(`  $ drctl failback complete --reason "runbook steps 1-4 done" --yes --spec ${relative(process.cwd(), specFile)}`));
+  await drctl(['failback', 'complete', '--reason', 'runbook steps 1-4 done', '--yes', '--spec', specFile], io);
   const afterFailback = await converge(env, { kind: 'parameter-change' }, 'failback');
-  say(`  FailbackRequired: ${afterFailback.conditions.find((c) => c.type === 'FailbackRequired')?.status} — the promoted database was left alone (rule S2).`);
+  say(`  TrafficInDr: ${afterFailback.conditions.find((c) => c.type === 'TrafficInDr')?.status}; FailbackRequired: ${afterFailback.conditions.find((c) => c.type === 'FailbackRequired')?.status} — the promoted DR instance was left alone (rule S2).`);
   say('  Failback runbook step 6: re-create the DR read replica from the primary:');
   const rds = new RDSClient({ region: env.spec.region });
   await rds.send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: SEED.replicaIdentifier, SkipFinalSnapshot: true }));
