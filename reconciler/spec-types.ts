@@ -69,6 +69,9 @@ export interface FailoverSpec {
   readonly minIntervalMinutes: number;
 }
 
+/** Longest drill, in minutes (a day): the schema's bound on drill.durationMinutes, drctl's and the drill event's. */
+export const MAX_DRILL_MINUTES = 1440;
+
 /** Drill settings. */
 export interface DrillSpec {
   /** @default 60 */
