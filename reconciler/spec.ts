@@ -133,12 +133,11 @@ function arnParts(arn: string): { partition: string; service: string; region: st
   return { partition: partitionName, service, region };
 }
 
-/** Problems with an ARN that must name a resource in the DR region (and so in its partition). */
-function arnRegionProblems(arn: string, field: string, drRegion: string): string[] {
+/** Problems with an ARN that must name a resource in the DR region and its partition (`aws-cn`, …). */
+function arnRegionProblems(arn: string, field: string, dr: { readonly region: string; readonly partition: string }): string[] {
   const a = arnParts(arn);
-  const want = partition(drRegion).name;
-  if (a.region !== drRegion) return [`${field}: must be in the DR region ${JSON.stringify(drRegion)} (spec.region), got: ${quote(arn)}`];
-  if (a.partition !== want) return [`${field}: must be in partition ${JSON.stringify(want)} (that of ${drRegion}), got: ${quote(arn)}`];
+  if (a.region !== dr.region) return [`${field}: must be in the DR region ${JSON.stringify(dr.region)} (spec.region), got: ${quote(arn)}`];
+  if (a.partition !== dr.partition) return [`${field}: must be in partition ${JSON.stringify(dr.partition)} (that of ${dr.region}), got: ${quote(arn)}`];
   return [];
 }
 
@@ -202,7 +201,7 @@ function semanticProblems(doc: RawDocument): string[] {
   );
   // The reconciler's clients live in the DR region: a target group or topic elsewhere cannot be reached
   // through them, and a pass would report it missing (Degraded) instead of refusing the document.
-  const dr = doc.spec.region;
+  const dr = { region: doc.spec.region, partition: partition(doc.spec.region).name };
   doc.spec.autoScalingGroups.forEach((asg, i) =>
     (asg.targetGroupArns ?? []).forEach((arn, j) => problems.push(...arnRegionProblems(arn, `spec.autoScalingGroups[${i}].targetGroupArns[${j}]`, dr))),
   );
@@ -210,7 +209,7 @@ function semanticProblems(doc: RawDocument): string[] {
     (svc.loadBalancers ?? []).forEach((lb, j) => problems.push(...arnRegionProblems(lb.targetGroupArn, `spec.ecsServices[${i}].loadBalancers[${j}].targetGroupArn`, dr))),
   );
   if (doc.spec.notificationTopicArn !== undefined) problems.push(...arnRegionProblems(doc.spec.notificationTopicArn, 'spec.notificationTopicArn', dr));
-  if (doc.spec.primaryRegion === dr) problems.push(`spec.primaryRegion: must differ from spec.region, got: ${quote(doc.spec.primaryRegion)}`);
+  if (doc.spec.primaryRegion === dr.region) problems.push(`spec.primaryRegion: must differ from spec.region, got: ${quote(doc.spec.primaryRegion)}`);
   return problems;
 }
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main, type Io } from '../../reconciler/cli';
 import { InvalidSpecError, MAX_PROBLEMS } from '../../reconciler/errors';
-import { KNOWN_REGIONS, MAX_DOCUMENT_BYTES, MAX_DOCUMENT_DEPTH, excessiveNesting, parseMode, parseSpec, validateSpec } from '../../reconciler/spec';
+import { KNOWN_REGIONS, MAX_DOCUMENT_BYTES, MAX_DRILL_MINUTES, MAX_DOCUMENT_DEPTH, excessiveNesting, parseMode, parseSpec, validateSpec } from '../../reconciler/spec';
 import { BAD_INPUTS, docsExampleText, goodDocument, type EditableDocument } from '../support/bad-inputs';
 import { sampleEnvironment } from '../support/fixtures';
 
@@ -331,6 +331,14 @@ describe('spec', () => {
       d.spec.ecsServices.forEach((s) => (s.loadBalancers = (s.loadBalancers ?? []).map((lb: { targetGroupArn: string }) => ({ ...lb, targetGroupArn: cn(lb.targetGroupArn) }))));
       d.spec.failover.alarmRegion = 'cn-north-1';
       expect(problems(d)).to.deep.equal([]);
+    });
+
+    it('the drill bound shared with drctl and the handler is the schema\'s', () => {
+      const d = good();
+      d.spec.drill.durationMinutes = MAX_DRILL_MINUTES;
+      expect(problems(d)).to.deep.equal([]);
+      d.spec.drill.durationMinutes = MAX_DRILL_MINUTES + 1;
+      expect(problems(d)).to.deep.equal([`spec.drill.durationMinutes: must be at most ${MAX_DRILL_MINUTES}, got: ${MAX_DRILL_MINUTES + 1}`]);
     });
 
     it('every known region is one the AWS SDK knows, in its partition data', () => {
