@@ -51,7 +51,17 @@ function regionSuggestion(value: unknown): string {
   return distance(value.toLowerCase(), near) <= MAX_SUGGESTION_EDITS ? ` (did you mean ${JSON.stringify(near)}?)` : '';
 }
 
-/** Ajv's wording for the keywords whose limit is a number, in this project's words. */
+/** JSON Schema types as a message says them. */
+const TYPE_NAMES: Readonly<Record<string, string>> = {
+  integer: 'a whole number',
+  number: 'a number',
+  string: 'a string',
+  object: 'an object',
+  array: 'a list',
+  boolean: 'true or false',
+};
+
+/** Ajv's wording for the keywords whose limit is a number (and for types), in this project's words. */
 function limitProblem(e: ErrorObject): string | undefined {
   const limit = (e.params as { limit?: number }).limit;
   switch (e.keyword) {
@@ -67,8 +77,10 @@ function limitProblem(e: ErrorObject): string | undefined {
       return `must have at most ${limit} items`;
     case 'maxProperties':
       return `must have at most ${limit} entries`;
-    case 'type':
-      return (e.params as { type?: string }).type === 'integer' ? 'must be a whole number' : `must be ${(e.params as { type?: string }).type}`;
+    case 'type': {
+      const type = String((e.params as { type?: string }).type);
+      return `must be ${TYPE_NAMES[type] ?? type}`;
+    }
     default:
       return undefined;
   }

@@ -29,14 +29,6 @@ export function printable(text: string): string {
   return text.replace(INVISIBLE, escapeChar);
 }
 
-/** Whether `text` holds a character `printable` would escape. */
-export function hasInvisible(text: string): boolean {
-  INVISIBLE.lastIndex = 0;
-  const found = INVISIBLE.test(text);
-  INVISIBLE.lastIndex = 0;
-  return found;
-}
-
 /** JSON.stringify that never throws (cycles, BigInt, nesting deeper than the stack): falls back to String. */
 function stringify(value: unknown): string {
   if (value === undefined) return 'undefined';
@@ -61,6 +53,10 @@ export function quote(value: unknown, max = MAX_VALUE_CHARS): string {
   const text = printable(stringify(value));
   const chars = Array.from(text);
   if (chars.length <= max) return text;
-  // Drop a trailing half escape (`\u20`) so what is shown is still well-formed.
-  return `${chars.slice(0, max).join('').replace(/\\(?:u\{?[0-9a-f]{0,5})?$/, '')}… (${chars.length} characters)`;
+  let cut = chars.slice(0, max).join('');
+  // A cut inside an escape (`\`, `\u20`, `\u{e00`) would show a broken one: drop the partial escape. An odd
+  // run of backslashes is what starts one; an even run is escaped backslashes, complete.
+  const partial = /(\\+)(?:u(?:[0-9a-f]{0,3}|\{[0-9a-f]*))?$/.exec(cut);
+  if (partial && partial[1].length % 2 === 1) cut = cut.slice(0, partial.index + partial[1].length - 1);
+  return `${cut}… (${chars.length} characters)`;
 }
