@@ -19,6 +19,20 @@ function catchInvalid(run: () => unknown): InvalidSpecError {
   throw new Error('expected an InvalidSpecError, got: success');
 }
 
+/** A table of edits to the docs example, each with the exact problems it must give. */
+type Refusals = Record<string, { edit: (d: EditableDocument) => void; want: string[] }>;
+
+/** One test a row: the edited example is refused with exactly `want`. */
+function refusals(table: Refusals): void {
+  for (const [name, c] of Object.entries(table)) {
+    it(`refuses ${name}`, () => {
+      const d = goodDocument();
+      c.edit(d);
+      expect(problems(d)).to.deep.equal(c.want);
+    });
+  }
+}
+
 function problems(doc: unknown): string[] {
   try {
     validateSpec(doc);
@@ -51,7 +65,7 @@ describe('spec', () => {
     expect(env.spec.drill).to.deep.equal({ durationMinutes: 60, maxReplicaLagSeconds: 300 });
   });
 
-  const cases: Record<string, { edit: (d: EditableDocument) => void; want: string[] }> = {
+  const cases: Refusals = {
     'unknown capacity provider names the field and value': {
       edit: (d) => (d.spec.ecsServices[1].active.capacityProvider = 'SPOT'),
       want: ['spec.ecsServices[1].active.capacityProvider: must be one of "FARGATE", "FARGATE_SPOT", got: "SPOT"'],
@@ -90,13 +104,7 @@ describe('spec', () => {
       want: ['spec.region: must be a known AWS region (did you mean "us-west-2"?), got: "uswest2"'],
     },
   };
-  for (const [name, c] of Object.entries(cases)) {
-    it(`rejects ${name}`, () => {
-      const d = good();
-      c.edit(d);
-      expect(problems(d)).to.deep.equal(c.want);
-    });
-  }
+  refusals(cases);
 
   it('accepts a $schema pointer for editors', () => {
     const d = { $schema: '../reconciler/spec.schema.json', ...good() };
@@ -174,7 +182,7 @@ describe('spec', () => {
   });
 
   describe('bounds: AWS limits or documented conservative ones', () => {
-    const bad: Record<string, { edit: (d: EditableDocument) => void; want: string[] }> = {
+    const bad: Refusals = {
       'ASG minSize above 10000': { edit: (d) => (d.spec.autoScalingGroups[0].pilotLight.minSize = 10_001), want: ['spec.autoScalingGroups[0].pilotLight.minSize: must be at most 10000, got: 10001'] },
       'ASG desiredCapacity above 10000': {
         edit: (d) => (d.spec.autoScalingGroups[0].active.desiredCapacity = 10_001),
@@ -285,13 +293,7 @@ describe('spec', () => {
         want: [`spec.${'x'.repeat(200)}…: unknown field`],
       },
     };
-    for (const [name, c] of Object.entries(bad)) {
-      it(`refuses ${name}`, () => {
-        const d = good();
-        c.edit(d);
-        expect(problems(d)).to.deep.equal(c.want);
-      });
-    }
+    refusals(bad);
 
     it('accepts every value at its bounds', () => {
       const d = good();
