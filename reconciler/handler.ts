@@ -58,7 +58,7 @@ export function readEvent(event: unknown): ReadEvent {
   if (event === undefined || event === null) return { trigger: { kind: 'manual' }, notes: [] };
   const unknownShape = (): ReadEvent => ({
     trigger: { kind: 'manual' },
-    notes: [`event: not a shape this handler knows, ran a plain pass (expected ${KNOWN_EVENTS}), got: ${quote(event)}`],
+    notes: [`event: not a shape this handler knows, a plain pass runs instead (expected ${KNOWN_EVENTS}), got: ${quote(event)}`],
   });
   if (!isObject(event)) return unknownShape();
   if (event.source === 'pilot-light.drill' && event.action === 'start-drill') {

@@ -58,7 +58,7 @@ describe('handler triggerOf', () => {
 describe('handler readEvent: malformed events never throw, and say what was wrong', () => {
   const KNOWN =
     '{} (a manual pass), an EventBridge "Parameter Store Change" or "Scheduled Event", the drill rule\'s {"source":"pilot-light.drill","action":"start-drill"}, or an SNS alarm notification';
-  const unknown = (got: string) => `event: not a shape this handler knows, ran a plain pass (expected ${KNOWN}), got: ${got}`;
+  const unknown = (got: string) => `event: not a shape this handler knows, a plain pass runs instead (expected ${KNOWN}), got: ${got}`;
   const cases: Record<string, { event: unknown; trigger: unknown; notes: string[] }> = {
     'Records that is not a list': { event: { Records: 'x' }, trigger: { kind: 'manual' }, notes: [unknown('{"Records":"x"}')] },
     'Records holding only null': { event: { Records: [null] }, trigger: { kind: 'manual' }, notes: [unknown('{"Records":[null]}')] },
