@@ -26,7 +26,6 @@ import { DescribeDBInstancesCommand, PromoteReadReplicaCommand, RDSClient } from
 import { GetHealthCheckStatusCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { ConfiguredRetryStrategy } from '@smithy/util-retry';
 import { PortError, isRetryable } from './errors';
 import { probeEndpoint } from './probe';
 import type {
@@ -43,12 +42,13 @@ import type {
   TargetGroupObservation,
   TaskAddress,
 } from './port';
+import { retrySettings, retryStrategy } from './retry-settings';
 
 /** Options of `createAwsPort`. */
 export interface AwsPortOptions {
   /** The DR region: replica, ASGs, ECS services, target groups, mode parameter, state table, topic. */
   readonly region: string;
-  /** Total attempts per SDK call, first one included. @default 3 */
+  /** Total attempts per SDK call, first one included. @default AWS_MAX_ATTEMPTS, else 3 (retry-settings.ts) */
   readonly maxAttempts?: number;
   /** Base of the exponential backoff between attempts, before jitter. @default 100 */
   readonly retryBaseDelayMs?: number;
@@ -123,9 +123,9 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
 
 /** Creates the AwsPort for one DR region. Clients are created lazily, once per region, and reused. */
 export function createAwsPort(opts: AwsPortOptions): AwsPort {
-  const maxAttempts = opts.maxAttempts ?? 3;
+  // The option, else AWS_MAX_ATTEMPTS / AWS_RETRY_MODE, else the defaults (retry-settings.ts says why).
+  const retry = retrySettings(process.env, { maxAttempts: opts.maxAttempts });
   const baseDelayMs = opts.retryBaseDelayMs ?? 100;
-  if (!Number.isInteger(maxAttempts) || maxAttempts < 1) throw new RangeError(`maxAttempts must be an integer >= 1, got: ${maxAttempts}`);
   if (!(baseDelayMs >= 0)) throw new RangeError(`retryBaseDelayMs must be >= 0, got: ${baseDelayMs}`);
 
   const regions = new Map<string, RegionClients>();
@@ -133,9 +133,9 @@ export function createAwsPort(opts: AwsPortOptions): AwsPort {
     const cached = regions.get(region);
     if (cached) return cached;
     // One strategy per client: the retry quota (token bucket) is per client in the SDK as well.
-    const config = (attempts = maxAttempts) => ({
+    const config = (attempts = retry.maxAttempts) => ({
       region,
-      retryStrategy: new ConfiguredRetryStrategy(attempts, (attempt: number) => retryDelayMs(attempt, baseDelayMs)),
+      retryStrategy: retryStrategy(retry.mode, attempts, (attempt: number) => retryDelayMs(attempt, baseDelayMs)),
       // Without timeouts a region that stops answering hangs the pass until the Lambda is killed, holding the
       // lease: bound every call.
       requestHandler: { connectionTimeout: opts.connectionTimeoutMs ?? 3_000, requestTimeout: opts.requestTimeoutMs ?? 10_000, throwOnRequestTimeout: true },

@@ -1,6 +1,7 @@
 /**
  * Typed errors. One place decides retry vs terminal: `isRetryable`.
  */
+import { printable } from './text';
 
 /** An AWS call failed. `retryable` says whether trying again may help (throttling, 5xx, network). */
 export class PortError extends Error {
@@ -15,14 +16,24 @@ export class PortError extends Error {
   }
 }
 
+/** At most this many problems are listed; a document with thousands of bad entries must stay readable. */
+export const MAX_PROBLEMS = 50;
+
 /** The spec document or the mode value is invalid: retrying cannot fix it (rule S6). */
 export class InvalidSpecError extends Error {
-  /** Every problem found, each naming the field and the bad value. */
+  /**
+   * The problems found, each naming the field and the bad value, with invisible characters escaped
+   * (`\u200b`); past MAX_PROBLEMS the last line says how many more there were.
+   */
   readonly problems: readonly string[];
   constructor(problems: readonly string[]) {
-    super(`invalid spec: ${problems.join('; ')}`);
+    // Escaped here, whoever wrote the message: a raw zero-width space or newline in a log line, a terminal
+    // or an SNS e-mail hides what is wrong.
+    const shown = problems.slice(0, MAX_PROBLEMS).map(printable);
+    if (problems.length > MAX_PROBLEMS) shown.push(`and ${problems.length - MAX_PROBLEMS} more problems`);
+    super(`invalid spec: ${shown.join('; ')}`);
     this.name = 'InvalidSpecError';
-    this.problems = problems;
+    this.problems = shown;
   }
 }
 

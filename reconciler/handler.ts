@@ -5,7 +5,7 @@
  * Accepts: `{}` (the runbook's manual invoke), EventBridge "Parameter Store Change", EventBridge
  * "Scheduled Event" (periodic resync), the monthly drill rule's input
  * `{"source":"pilot-light.drill","action":"start-drill","durationMinutes":N}`, and SNS messages from the
- * health-check alarm topic.
+ * health-check alarm topic. Any other event runs a plain pass, with a note saying it was not understood.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
@@ -14,7 +14,8 @@ import { InvalidSpecError } from './errors';
 import type { AwsPort } from './port';
 import { carriesIntent } from './policy';
 import { reconcileOnce, type PassResult, type Trigger } from './reconcile';
-import { parseSpec } from './spec';
+import { MAX_DRILL_MINUTES, parseSpec } from './spec';
+import { quote } from './text';
 
 /** Structured JSON logger, one per container. */
 export const logger = new Logger({ serviceName: 'dr-dr-failover' });
@@ -36,41 +37,75 @@ const passLog = {
   error: (m: string, e?: Record<string, unknown>) => (e ? logger.error(m, e) : logger.error(m)),
 };
 
-/** The shape of the events this handler understands (everything else is treated as a manual pass). */
-type IncomingEvent = {
-  readonly source?: string;
-  readonly action?: string;
-  readonly durationMinutes?: number;
-  readonly 'detail-type'?: string;
-  readonly Records?: ReadonlyArray<{ readonly EventSource?: string; readonly Sns?: { readonly Message?: string } }>;
-} | null | undefined;
+/** The events this handler understands, as a note about any other event lists them. */
+const KNOWN_EVENTS =
+  '{} (a manual pass), an EventBridge "Parameter Store Change" or "Scheduled Event", the drill rule\'s {"source":"pilot-light.drill","action":"start-drill"}, or an SNS alarm notification';
 
-/** Maps a Lambda event to a trigger. Pure. */
-export function triggerOf(event: IncomingEvent): Trigger {
-  if (!event || typeof event !== 'object') return { kind: 'manual' };
+/** An event read: the trigger, and what was wrong with the event (each also logged as a warning). */
+export interface ReadEvent {
+  readonly trigger: Trigger;
+  /** Why part of the event was ignored or replaced with a default; empty for a well-formed event. */
+  readonly notes: readonly string[];
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * Maps a Lambda event to a trigger. Pure, and total: no event makes it throw. An event of no known shape
+ * runs a plain pass (level-triggered: the pass converges to the mode parameter, whatever woke it) and says
+ * so in a note; so does a drill event whose duration is out of range, which then gets the spec's default.
+ */
+export function readEvent(event: unknown): ReadEvent {
+  if (event === undefined || event === null) return { trigger: { kind: 'manual' }, notes: [] };
+  const unknownShape = (): ReadEvent => ({
+    trigger: { kind: 'manual' },
+    notes: [`event: not a shape this handler knows, a plain pass runs instead (expected ${KNOWN_EVENTS}), got: ${quote(event)}`],
+  });
+  if (!isObject(event)) return unknownShape();
   if (event.source === 'pilot-light.drill' && event.action === 'start-drill') {
     const d = event.durationMinutes;
-    return { kind: 'start-drill', durationMinutes: typeof d === 'number' && Number.isInteger(d) && d > 0 ? d : undefined, startedBy: 'schedule' };
+    if (d === undefined) return { trigger: { kind: 'start-drill', startedBy: 'schedule' }, notes: [] };
+    if (typeof d === 'number' && Number.isInteger(d) && d >= 1 && d <= MAX_DRILL_MINUTES) {
+      return { trigger: { kind: 'start-drill', durationMinutes: d, startedBy: 'schedule' }, notes: [] };
+    }
+    // As drctl refuses --duration outside 1..1440; here the drill still starts (the schedule wants one),
+    // for the spec's duration rather than one that would end in the year 3928.
+    return {
+      trigger: { kind: 'start-drill', durationMinutes: undefined, startedBy: 'schedule' },
+      notes: [`drill event durationMinutes: must be a whole number from 1 to ${MAX_DRILL_MINUTES}, got: ${quote(d)}; the drill runs for the spec's drill.durationMinutes instead`],
+    };
   }
-  if (event['detail-type'] === 'Parameter Store Change') return { kind: 'parameter-change' };
-  if (event['detail-type'] === 'Scheduled Event') return { kind: 'resync' };
-  const sns = event.Records?.find((r) => r.EventSource === 'aws:sns');
-  if (sns) {
+  if (event['detail-type'] === 'Parameter Store Change') return { trigger: { kind: 'parameter-change' }, notes: [] };
+  if (event['detail-type'] === 'Scheduled Event') return { trigger: { kind: 'resync' }, notes: [] };
+  // Any other EventBridge event (a DR-region ECS, EC2 or RDS event a rule forwards) wakes a plain pass.
+  if (typeof event['detail-type'] === 'string' && typeof event.source === 'string') return { trigger: { kind: 'manual' }, notes: [] };
+  if ('Records' in event) {
+    const records = event.Records;
+    const sns = Array.isArray(records) ? records.find((r) => isObject(r) && r.EventSource === 'aws:sns') : undefined;
+    if (!isObject(sns)) return unknownShape();
+    const message = isObject(sns.Sns) ? sns.Sns.Message : undefined;
     let alarmName: string | undefined;
     try {
-      alarmName = (JSON.parse(sns.Sns?.Message ?? '{}') as { AlarmName?: string }).AlarmName;
+      const parsed: unknown = typeof message === 'string' ? JSON.parse(message) : undefined;
+      if (isObject(parsed) && typeof parsed.AlarmName === 'string') alarmName = parsed.AlarmName;
     } catch {
       // Not a CloudWatch alarm message: the pass re-reads the configured alarm anyway.
     }
-    return { kind: 'alarm', alarmName };
+    return { trigger: { kind: 'alarm', alarmName }, notes: [] };
   }
-  return { kind: 'manual' };
+  return Object.keys(event).length === 0 ? { trigger: { kind: 'manual' }, notes: [] } : unknownShape();
+}
+
+/** The trigger alone of `readEvent`. */
+export function triggerOf(event: unknown): Trigger {
+  return readEvent(event).trigger;
 }
 
 /** The Lambda handler. Returns the pass outcome; throws only when the environment cannot be loaded. */
-export async function handler(event: IncomingEvent, context?: { getRemainingTimeInMillis?: () => number }): Promise<{ outcome: PassResult['outcome']; trigger?: PassResult['trigger']; notes: readonly string[] }> {
-  const trigger = triggerOf(event);
+export async function handler(event: unknown, context?: { getRemainingTimeInMillis?: () => number }): Promise<{ outcome: PassResult['outcome']; trigger?: PassResult['trigger']; notes: readonly string[] }> {
+  const { trigger, notes: eventNotes } = readEvent(event);
   logger.info('Reconcile pass triggered', { trigger });
+  for (const note of eventNotes) logger.warn(note);
   const specParameter = process.env.DR_SPEC_PARAMETER;
   if (!specParameter) throw new InvalidSpecError(['environment variable DR_SPEC_PARAMETER: required, got: nothing']);
   const region = process.env.AWS_REGION ?? 'us-east-1';
@@ -86,7 +121,7 @@ export async function handler(event: IncomingEvent, context?: { getRemainingTime
     metrics.addMetric('InvalidSpec', MetricUnit.Count, 1);
     metrics.publishStoredMetrics();
     await notifyInvalidSpec(text, specParameter, problems, region);
-    return { outcome: 'InvalidSpec', notes: problems };
+    return { outcome: 'InvalidSpec', notes: [...eventNotes, ...problems] };
   }
   metrics.addDimension('Environment', env.metadata.name);
   const port = portFor(env.spec.region);
@@ -103,7 +138,7 @@ export async function handler(event: IncomingEvent, context?: { getRemainingTime
       // asynchronous retry delivers it again (then the dead-letter queue).
       throw new Error(`another reconcile pass held the lease for too long; ${trigger.kind} event to be retried`);
     }
-    return { outcome: result.outcome, trigger: result.trigger, notes: result.notes };
+    return { outcome: result.outcome, trigger: result.trigger, notes: [...eventNotes, ...result.notes] };
   } finally {
     metrics.publishStoredMetrics();
   }

@@ -1,120 +1,90 @@
 /**
  * The desired-state document (DrEnvironment): types, validation, defaults, and the mode value.
  *
- * The JSON Schema in spec.schema.json is the contract; this module validates against it and then checks
- * what a schema cannot say (min <= desired <= max, unique names). Every problem names the field and the
- * bad value. Documented in docs/spec.md.
+ * The JSON Schema in spec.schema.json is the contract (ranges, AWS's name rules, the known regions); this
+ * module checks the text's size and nesting before parsing it, validates against the schema, and then checks
+ * what a schema cannot say (min <= desired <= max, unique names, ARNs in the DR region). Every problem names
+ * the field and the bad value, shown by `quote` (invisible characters escaped, long values cut). Documented
+ * in docs/spec.md. The types and constants live in spec-types.ts, which loads none of this.
  */
+import { partition } from '@aws-sdk/util-endpoints';
 import Ajv, { type ErrorObject } from 'ajv';
+import ajvErrors from 'ajv-errors';
+import { closest, distance } from 'fastest-levenshtein';
 import schema from './spec.schema.json';
 import { InvalidSpecError } from './errors';
+import { MAX_VALUE_CHARS, quote } from './text';
+import {
+  API_VERSION,
+  KIND,
+  type AsgSpec,
+  type DrEnvironment,
+  type DrillSpec,
+  type EcsServiceSpec,
+  type EnvironmentSpec,
+  type FailoverSpec,
+  type Mode,
+  type ServiceLoadBalancer,
+} from './spec-types';
 
-/** The API version this reconciler understands. */
-export const API_VERSION = 'pilot-light.dev/v1alpha1';
-/** The document kind. */
-export const KIND = 'DrEnvironment';
+export * from './spec-types';
 
-/** The only two modes. A drill is `active` plus drill metadata, never a third value. */
-export type Mode = 'pilot-light' | 'active';
-/** Every valid mode, in the order they are shown. */
-export const MODES: readonly Mode[] = ['pilot-light', 'active'];
+/** Largest document text accepted, in bytes: SSM holds at most 8 KB; a file may be pretty-printed. */
+export const MAX_DOCUMENT_BYTES = 64 * 1024;
+/** Deepest nesting of objects and arrays accepted; a DrEnvironment needs 6. */
+export const MAX_DOCUMENT_DEPTH = 32;
+/** A region suggestion is offered when the nearest known name is at most this many edits away. */
+const MAX_SUGGESTION_EDITS = 3;
 
-/** Capacity of an Auto Scaling Group in one mode. */
-export interface AsgCapacity {
-  readonly minSize: number;
-  readonly maxSize: number;
-  readonly desiredCapacity: number;
-  /** OnDemandPercentageAboveBaseCapacity: 0 = all spot, 100 = all on-demand. */
-  readonly onDemandPercentage: number;
-}
-
-/** An Auto Scaling Group the reconciler owns. */
-export interface AsgSpec {
-  readonly name: string;
-  readonly pilotLight: AsgCapacity;
-  readonly active: AsgCapacity;
-  /** Target groups that should hold exactly this group's InService instances. */
-  readonly targetGroupArns: readonly string[];
-}
-
-/** ECS capacity provider. */
-export type CapacityProvider = 'FARGATE' | 'FARGATE_SPOT';
-
-/** An ECS service's size in one mode. */
-export interface ServiceCapacity {
-  readonly desiredCount: number;
-  readonly capacityProvider: CapacityProvider;
-}
-
-/** A target group fed with a service's running tasks. */
-export interface ServiceLoadBalancer {
-  readonly targetGroupArn: string;
-  readonly port: number;
-}
-
-/** An ECS service the reconciler owns. */
-export interface EcsServiceSpec {
-  readonly cluster: string;
-  readonly name: string;
-  readonly pilotLight: ServiceCapacity;
-  readonly active: ServiceCapacity;
-  readonly loadBalancers: readonly ServiceLoadBalancer[];
-}
-
-/** Automatic failover settings (alarm path and health-check backstop). */
-export interface FailoverSpec {
-  readonly alarmName?: string;
-  /** @default us-east-1 */
-  readonly alarmRegion: string;
-  readonly healthCheckId?: string;
-  /** @default 3 */
-  readonly unhealthyReadings: number;
-  /** @default 60 */
-  readonly minIntervalMinutes: number;
-  /** The primary's health endpoint, probed from the DR region (S10); without it the two Route 53 readings must agree. */
-  readonly probeUrl?: string;
-  /** @default 3 */
-  readonly probeTimeoutSeconds: number;
-  /** Failed probes that fail over alone while Route 53 and CloudWatch are both unreachable. @default 10 */
-  readonly probeOnlyReadings: number;
-}
-
-/** Drill settings. */
-export interface DrillSpec {
-  /** @default 60 */
-  readonly durationMinutes: number;
-  /** @default 300 */
-  readonly maxReplicaLagSeconds: number;
-}
-
-/** The body of a DrEnvironment, with every default filled in. */
-export interface EnvironmentSpec {
-  readonly region: string;
-  readonly primaryRegion?: string;
-  readonly modeParameter: string;
-  readonly stateTable: string;
-  readonly notificationTopicArn?: string;
-  /** @default 4 */
-  readonly concurrency: number;
-  /** @default 300 */
-  readonly leaseSeconds: number;
-  readonly database?: { readonly replicaIdentifier: string };
-  readonly autoScalingGroups: readonly AsgSpec[];
-  readonly ecsServices: readonly EcsServiceSpec[];
-  readonly failover: FailoverSpec;
-  readonly drill: DrillSpec;
-}
-
-/** A validated DrEnvironment document with defaults applied. */
-export interface DrEnvironment {
-  readonly apiVersion: typeof API_VERSION;
-  readonly kind: typeof KIND;
-  readonly metadata: { readonly name: string; readonly labels?: Readonly<Record<string, string>> };
-  readonly spec: EnvironmentSpec;
-}
-
+// allErrors: every problem at once; ajv-errors: the schema's own `errorMessage` says the rule in words.
 const ajv = new Ajv({ allErrors: true, strict: true, useDefaults: false });
+ajvErrors(ajv);
 const validateSchema = ajv.compile(schema);
+
+/** The known AWS regions: the schema's list, so the schema alone tells an editor what is valid. */
+export const KNOWN_REGIONS: readonly string[] = schema.definitions.region.enum;
+
+/** ` (did you mean "us-east-1"?)` for a near miss of a known region, else nothing. */
+function regionSuggestion(value: unknown): string {
+  if (typeof value !== 'string' || value.length > MAX_VALUE_CHARS) return '';
+  const near = closest(value.toLowerCase(), KNOWN_REGIONS as string[]);
+  return distance(value.toLowerCase(), near) <= MAX_SUGGESTION_EDITS ? ` (did you mean ${JSON.stringify(near)}?)` : '';
+}
+
+/** JSON Schema types as a message says them. */
+const TYPE_NAMES: Readonly<Record<string, string>> = {
+  integer: 'a whole number',
+  number: 'a number',
+  string: 'a string',
+  object: 'an object',
+  array: 'a list',
+  boolean: 'true or false',
+};
+
+/** Ajv's wording for the keywords whose limit is a number (and for types), in this project's words. */
+function limitProblem(e: ErrorObject): string | undefined {
+  const limit = (e.params as { limit?: number }).limit;
+  switch (e.keyword) {
+    case 'maximum':
+      return `must be at most ${limit}`;
+    case 'minimum':
+      return `must be at least ${limit}`;
+    case 'maxLength':
+      return `must be at most ${limit} characters`;
+    case 'minLength':
+      return `must be at least ${limit} characters`;
+    case 'maxItems':
+      return `must have at most ${limit} items`;
+    case 'maxProperties':
+      return `must have at most ${limit} entries`;
+    case 'type': {
+      const type = String((e.params as { type?: string }).type);
+      return `must be ${TYPE_NAMES[type] ?? type}`;
+    }
+    default:
+      return undefined;
+  }
+}
 
 /** Turns an ajv error into `field: problem, got: value`. */
 function describeSchemaError(doc: unknown, e: ErrorObject): string {
@@ -127,11 +97,24 @@ function describeSchemaError(doc: unknown, e: ErrorObject): string {
   if (e.keyword === 'required') {
     return `${joinPath(path, String(params.missingProperty))}: required field is missing`;
   }
+  // A label key is a property name, not a value: show the key, not the whole map.
+  const propertyName = (e as ErrorObject & { propertyName?: string }).propertyName;
+  if (propertyName !== undefined) return `${path || '(document)'}: ${e.message ?? 'bad key'}, got: key ${quote(propertyName)}`;
   const value = valueAt(doc, e.instancePath);
-  let problem = e.message ?? e.keyword;
-  if (e.keyword === 'enum') problem = `must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
+  let problem = limitProblem(e) ?? e.message ?? e.keyword;
+  if (e.keyword === 'enum' && e.schemaPath === '#/definitions/region/enum') problem = `must be a known AWS region${regionSuggestion(value)}`;
+  else if (e.keyword === 'enum') problem = `must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
   if (e.keyword === 'const') problem = `must be ${JSON.stringify(params.allowedValue)}`;
-  return `${path || '(document)'}: ${problem}, got: ${JSON.stringify(value)}`;
+  // A list or map that is too long is shown by its size, not its first 200 characters.
+  if (e.keyword === 'maxItems' && Array.isArray(value)) return `${path}: ${problem}, got: ${value.length} items`;
+  if (e.keyword === 'maxProperties' && value !== null && typeof value === 'object') return `${path}: ${problem}, got: ${Object.keys(value).length} entries`;
+  return `${path || '(document)'}: ${problem}, got: ${quote(value)}`;
+}
+
+/** A property name as a path segment: cut if long (the whole message is escaped by InvalidSpecError). */
+function segment(name: string): string {
+  const chars = Array.from(name);
+  return chars.length <= MAX_VALUE_CHARS ? name : `${chars.slice(0, MAX_VALUE_CHARS).join('')}…`;
 }
 
 function pointerToPath(pointer: string): string {
@@ -139,12 +122,12 @@ function pointerToPath(pointer: string): string {
   return pointer
     .split('/')
     .slice(1)
-    .map((seg) => seg.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((seg) => segment(seg.replace(/~1/g, '/').replace(/~0/g, '~')))
     .reduce((acc, seg) => (/^\d+$/.test(seg) ? `${acc}[${seg}]` : acc ? `${acc}.${seg}` : seg), '');
 }
 
 function joinPath(path: string, field: string): string {
-  return path ? `${path}.${field}` : field;
+  return path ? `${path}.${segment(field)}` : segment(field);
 }
 
 function valueAt(doc: unknown, pointer: string): unknown {
@@ -156,17 +139,52 @@ function valueAt(doc: unknown, pointer: string): unknown {
   return cur;
 }
 
+/** The parts of an ARN the schema has already checked the shape of. */
+function arnParts(arn: string): { partition: string; service: string; region: string } {
+  const [, partitionName, service, region] = arn.split(':');
+  return { partition: partitionName, service, region };
+}
+
+/** Problems with an ARN that must name a resource in the DR region and its partition (`aws-cn`, …). */
+function arnRegionProblems(arn: string, field: string, dr: { readonly region: string; readonly partition: string }): string[] {
+  const a = arnParts(arn);
+  if (a.region !== dr.region) return [`${field}: must be in the DR region ${JSON.stringify(dr.region)} (spec.region), got: ${quote(arn)}`];
+  if (a.partition !== dr.partition) return [`${field}: must be in partition ${JSON.stringify(dr.partition)} (that of ${dr.region}), got: ${quote(arn)}`];
+  return [];
+}
+
+/**
+ * Where `text` first nests deeper than `max` objects and arrays (a character offset), or undefined. Brackets
+ * inside strings do not count. Runs before JSON.parse: a 10 000-deep document must be refused, not parsed
+ * and then overflow the stack of whatever walks it.
+ */
+export function excessiveNesting(text: string, max: number): number | undefined {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      if (++depth > max) return i;
+    } else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return undefined;
+}
+
 /** Checks a schema cannot express. Input has passed the schema. */
 function semanticProblems(doc: RawDocument): string[] {
   const problems: string[] = [];
   const seenAsg = new Set<string>();
   doc.spec.autoScalingGroups.forEach((asg, i) => {
-    if (seenAsg.has(asg.name)) problems.push(`spec.autoScalingGroups[${i}].name: duplicate name, got: ${JSON.stringify(asg.name)}`);
+    if (seenAsg.has(asg.name)) problems.push(`spec.autoScalingGroups[${i}].name: duplicate name, got: ${quote(asg.name)}`);
     seenAsg.add(asg.name);
     for (const mode of ['pilotLight', 'active'] as const) {
       const c = asg[mode];
       const at = `spec.autoScalingGroups[${i}].${mode}`;
-      if (c.minSize > c.maxSize) problems.push(`${at}.minSize: must be <= maxSize (${c.maxSize}), got: ${c.minSize}`);
+      if (c.minSize > c.maxSize) problems.push(`${at}.minSize: must be at most maxSize (${c.maxSize}), got: ${c.minSize}`);
       if (c.desiredCapacity < c.minSize || c.desiredCapacity > c.maxSize) {
         problems.push(`${at}.desiredCapacity: must be between minSize (${c.minSize}) and maxSize (${c.maxSize}), got: ${c.desiredCapacity}`);
       }
@@ -175,14 +193,14 @@ function semanticProblems(doc: RawDocument): string[] {
   const seenSvc = new Set<string>();
   doc.spec.ecsServices.forEach((svc, i) => {
     const key = `${svc.cluster}/${svc.name}`;
-    if (seenSvc.has(key)) problems.push(`spec.ecsServices[${i}]: duplicate service, got: ${JSON.stringify(key)}`);
+    if (seenSvc.has(key)) problems.push(`spec.ecsServices[${i}]: duplicate service, got: ${quote(key)}`);
     seenSvc.add(key);
   });
   // A target group fed by two owners would have each deregister the other's targets.
   const owners = new Map<string, string>();
   const claim = (arn: string, owner: string, field: string) => {
     const prev = owners.get(arn);
-    if (prev && prev !== owner) problems.push(`${field}: target group already fed by ${prev}, got: ${JSON.stringify(arn)}`);
+    if (prev && prev !== owner) problems.push(`${field}: target group already fed by ${prev}, got: ${quote(arn)}`);
     owners.set(arn, owner);
   };
   doc.spec.autoScalingGroups.forEach((asg, i) =>
@@ -193,6 +211,17 @@ function semanticProblems(doc: RawDocument): string[] {
       claim(lb.targetGroupArn, `service ${svc.cluster}/${svc.name}`, `spec.ecsServices[${i}].loadBalancers[${j}].targetGroupArn`),
     ),
   );
+  // The reconciler's clients live in the DR region: a target group or topic elsewhere cannot be reached
+  // through them, and a pass would report it missing (Degraded) instead of refusing the document.
+  const dr = { region: doc.spec.region, partition: partition(doc.spec.region).name };
+  doc.spec.autoScalingGroups.forEach((asg, i) =>
+    (asg.targetGroupArns ?? []).forEach((arn, j) => problems.push(...arnRegionProblems(arn, `spec.autoScalingGroups[${i}].targetGroupArns[${j}]`, dr))),
+  );
+  doc.spec.ecsServices.forEach((svc, i) =>
+    (svc.loadBalancers ?? []).forEach((lb, j) => problems.push(...arnRegionProblems(lb.targetGroupArn, `spec.ecsServices[${i}].loadBalancers[${j}].targetGroupArn`, dr))),
+  );
+  if (doc.spec.notificationTopicArn !== undefined) problems.push(...arnRegionProblems(doc.spec.notificationTopicArn, 'spec.notificationTopicArn', dr));
+  if (doc.spec.primaryRegion === dr.region) problems.push(`spec.primaryRegion: must differ from spec.region, got: ${quote(doc.spec.primaryRegion)}`);
   return problems;
 }
 
@@ -217,7 +246,9 @@ type RawDocument = {
  */
 export function validateSpec(doc: unknown): DrEnvironment {
   if (!validateSchema(doc)) {
-    throw new InvalidSpecError((validateSchema.errors ?? []).map((e) => describeSchemaError(doc, e)));
+    // `propertyNames` only repeats, without the rule, what the key's own error says.
+    const errors = (validateSchema.errors ?? []).filter((e) => e.keyword !== 'propertyNames');
+    throw new InvalidSpecError(errors.map((e) => describeSchemaError(doc, e)));
   }
   const raw = doc as RawDocument;
   const problems = semanticProblems(raw);
@@ -254,6 +285,12 @@ export function validateSpec(doc: unknown): DrEnvironment {
  * @throws InvalidSpecError
  */
 export function parseSpec(text: string, source = 'spec'): DrEnvironment {
+  // Size and depth first: neither JSON.parse nor anything after it should have to cope with a huge or
+  // pathologically nested document.
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes > MAX_DOCUMENT_BYTES) throw new InvalidSpecError([`${source}: must be at most ${MAX_DOCUMENT_BYTES} bytes, got: ${bytes} bytes`]);
+  const deep = excessiveNesting(text, MAX_DOCUMENT_DEPTH);
+  if (deep !== undefined) throw new InvalidSpecError([`${source}: must nest at most ${MAX_DOCUMENT_DEPTH} objects and arrays deep, got: deeper at character ${deep}`]);
   let doc: unknown;
   try {
     doc = JSON.parse(text);
@@ -269,6 +306,6 @@ export function parseSpec(text: string, source = 'spec'): DrEnvironment {
  */
 export function parseMode(value: string | undefined, field: string): Mode {
   if (value === 'pilot-light' || value === 'active') return value;
-  const got = value === undefined ? 'nothing (parameter missing)' : JSON.stringify(value);
+  const got = value === undefined ? 'nothing (parameter missing)' : quote(value);
   throw new InvalidSpecError([`${field}: must be "pilot-light" or "active", got: ${got}`]);
 }

@@ -30,8 +30,8 @@ import { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-p
 import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
 import { DataAwsPartition } from '@cdktf/provider-aws/lib/data-aws-partition';
 import { DataAwsRegion } from '@cdktf/provider-aws/lib/data-aws-region';
-import type { DrEnvironment, EnvironmentSpec } from '../../reconciler/spec';
-import { API_VERSION_LITERAL, KIND_LITERAL } from './spec-constants';
+// spec-types, not spec: synthesizing the stack must not load the validator (ajv, the JSON Schema).
+import { API_VERSION, KIND, type DrEnvironment, type EnvironmentSpec } from '../../reconciler/spec-types';
 import { bundleLambda, BUNDLE_FILE, projectRoot } from './bundle';
 import { ReconcilerResources, reconcilerPolicyStatements } from './policy';
 import { dashboardBody } from './dashboard';
@@ -162,15 +162,15 @@ export class DrLambda extends Construct {
       lifecycle: { ignoreChanges: ['value'] },
     });
     this.specDocument = {
-      apiVersion: API_VERSION_LITERAL,
-      kind: KIND_LITERAL,
+      apiVersion: API_VERSION,
+      kind: KIND,
       metadata: { name: env, labels: { 'app.kubernetes.io/managed-by': 'terraform' } },
       spec: { ...props.spec, modeParameter: this.modeParameter.name, stateTable: this.stateTable.name },
     };
     this.specParameter = new SsmParameter(this, 'spec-parameter', {
       provider,
       name: `/${env}/spec`,
-      description: `DrEnvironment document (${API_VERSION_LITERAL}) for the ${functionName} reconciler. Managed by Terraform.`,
+      description: `DrEnvironment document (${API_VERSION}) for the ${functionName} reconciler. Managed by Terraform.`,
       type: 'String',
       // Standard parameters hold 4 KB; Intelligent-Tiering switches to Advanced only if the document outgrows it.
       tier: 'Intelligent-Tiering',

@@ -10,7 +10,7 @@
  *                                 is refused by RDS and harmless                     (none)
  */
 import type { ReplicaObservation } from '../port';
-import type { Mode } from '../spec';
+import type { Mode } from '../spec-types';
 import type { DatabasePromotion } from '../status';
 
 /** A requested promotion that shows no effect after this long needs a person. */

@@ -3,7 +3,7 @@
  * (the next state, ordered effects, notes and a typed outcome of the trigger). Types only: no SDK, no clock.
  */
 import type { AlarmState } from '../port';
-import type { DrillSpec, FailoverSpec, Mode } from '../spec';
+import type { DrillSpec, FailoverSpec, Mode } from '../spec-types';
 import type { DatabasePromotion, DrillRecord, FailoverRecord, ModeRequest, ModeRequestInput } from '../status';
 
 /** What woke the pass. The pass converges the same way whatever it is; some add intent first. */

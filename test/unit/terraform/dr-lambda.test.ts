@@ -1,11 +1,11 @@
 import { expect } from 'chai';
 import * as fs from 'fs';
 import * as path from 'path';
+import { execFileSync } from 'child_process';
 import { Construct } from 'constructs';
 import { DrLambda, DrLambdaProps, drillEventInput } from '../../../modules/dr-lambda';
 import { bundleLambda } from '../../../modules/dr-lambda/bundle';
-import { API_VERSION_LITERAL, KIND_LITERAL } from '../../../modules/dr-lambda/spec-constants';
-import { API_VERSION, KIND, validateSpec } from '../../../reconciler/spec';
+import { validateSpec } from '../../../reconciler/spec';
 import { fixtureHandlerEntry, resourceAt, resources, scratchDir, synthModule, Synthesized, TestProviders } from './synth';
 
 type BaseProps = Omit<DrLambdaProps, 'provider' | 'alarmProvider'>;
@@ -186,8 +186,15 @@ describe('terraform: dr-lambda module', () => {
     // The two names this module owns are tokens at synth time; Terraform fills them in.
     const resolved = { ...doc, spec: { ...doc.spec, modeParameter: '/dr/mode', stateTable: 'dr-dr-failover-state' } };
     expect(() => validateSpec(JSON.parse(JSON.stringify(resolved)))).not.to.throw();
-    expect(API_VERSION_LITERAL).to.equal(API_VERSION);
-    expect(KIND_LITERAL).to.equal(KIND);
+  });
+
+  it('loads without the spec validator: the whole stack synthesizes without ajv or the JSON Schema', () => {
+    // A fresh process: this test file itself has loaded ajv through validateSpec.
+    const stack = path.join(__dirname, '..', '..', '..', 'modules', 'stack.js');
+    const probe = `require(${JSON.stringify(stack)}); console.log(JSON.stringify(Object.keys(require.cache)))`;
+    const loaded = JSON.parse(execFileSync(process.execPath, ['-e', probe], { encoding: 'utf8' })) as string[];
+    expect(loaded.some((f) => f.endsWith(path.join('modules', 'dr-lambda', 'index.js')))).to.equal(true);
+    expect(loaded.filter((f) => f.includes(`${path.sep}ajv${path.sep}`) || f.endsWith('spec.schema.json'))).to.deep.equal([]);
   });
 
   it('adds a dashboard of the PilotLight metrics for environment dr', () => {

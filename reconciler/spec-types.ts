@@ -1,0 +1,113 @@
+/**
+ * The desired-state document's types and constants (DrEnvironment), apart from its validator.
+ *
+ * Imports nothing: the Terraform modules build a document from these types and constants without loading
+ * the validator (ajv and the JSON Schema) at synth time. reconciler/spec.ts validates and re-exports them.
+ */
+
+/** The API version this reconciler understands. */
+export const API_VERSION = 'pilot-light.dev/v1alpha1';
+/** The document kind. */
+export const KIND = 'DrEnvironment';
+
+/** The only two modes. A drill is `active` plus drill metadata, never a third value. */
+export type Mode = 'pilot-light' | 'active';
+/** Every valid mode, in the order they are shown. */
+export const MODES: readonly Mode[] = ['pilot-light', 'active'];
+
+/** Capacity of an Auto Scaling Group in one mode. */
+export interface AsgCapacity {
+  readonly minSize: number;
+  readonly maxSize: number;
+  readonly desiredCapacity: number;
+  /** OnDemandPercentageAboveBaseCapacity: 0 = all spot, 100 = all on-demand. */
+  readonly onDemandPercentage: number;
+}
+
+/** An Auto Scaling Group the reconciler owns. */
+export interface AsgSpec {
+  readonly name: string;
+  readonly pilotLight: AsgCapacity;
+  readonly active: AsgCapacity;
+  /** Target groups that should hold exactly this group's InService instances. */
+  readonly targetGroupArns: readonly string[];
+}
+
+/** ECS capacity provider. */
+export type CapacityProvider = 'FARGATE' | 'FARGATE_SPOT';
+
+/** An ECS service's size in one mode. */
+export interface ServiceCapacity {
+  readonly desiredCount: number;
+  readonly capacityProvider: CapacityProvider;
+}
+
+/** A target group fed with a service's running tasks. */
+export interface ServiceLoadBalancer {
+  readonly targetGroupArn: string;
+  readonly port: number;
+}
+
+/** An ECS service the reconciler owns. */
+export interface EcsServiceSpec {
+  readonly cluster: string;
+  readonly name: string;
+  readonly pilotLight: ServiceCapacity;
+  readonly active: ServiceCapacity;
+  readonly loadBalancers: readonly ServiceLoadBalancer[];
+}
+
+/** Automatic failover settings (alarm path and health-check backstop). */
+export interface FailoverSpec {
+  readonly alarmName?: string;
+  /** @default us-east-1 */
+  readonly alarmRegion: string;
+  readonly healthCheckId?: string;
+  /** @default 3 */
+  readonly unhealthyReadings: number;
+  /** @default 60 */
+  readonly minIntervalMinutes: number;
+  /** The primary's health endpoint, probed from the DR region (S10); without it Route 53 and the alarm must agree. */
+  readonly probeUrl?: string;
+  /** @default 3 */
+  readonly probeTimeoutSeconds: number;
+  /** Failed probes that fail over alone while Route 53 and CloudWatch are both unreachable. @default 10 */
+  readonly probeOnlyReadings: number;
+}
+
+/** Longest drill, in minutes (a day): the schema's bound on drill.durationMinutes, drctl's and the drill event's. */
+export const MAX_DRILL_MINUTES = 1440;
+
+/** Drill settings. */
+export interface DrillSpec {
+  /** @default 60 */
+  readonly durationMinutes: number;
+  /** @default 300 */
+  readonly maxReplicaLagSeconds: number;
+}
+
+/** The body of a DrEnvironment, with every default filled in. */
+export interface EnvironmentSpec {
+  readonly region: string;
+  readonly primaryRegion?: string;
+  readonly modeParameter: string;
+  readonly stateTable: string;
+  readonly notificationTopicArn?: string;
+  /** @default 4 */
+  readonly concurrency: number;
+  /** @default 300 */
+  readonly leaseSeconds: number;
+  readonly database?: { readonly replicaIdentifier: string };
+  readonly autoScalingGroups: readonly AsgSpec[];
+  readonly ecsServices: readonly EcsServiceSpec[];
+  readonly failover: FailoverSpec;
+  readonly drill: DrillSpec;
+}
+
+/** A validated DrEnvironment document with defaults applied. */
+export interface DrEnvironment {
+  readonly apiVersion: typeof API_VERSION;
+  readonly kind: typeof KIND;
+  readonly metadata: { readonly name: string; readonly labels?: Readonly<Record<string, string>> };
+  readonly spec: EnvironmentSpec;
+}
