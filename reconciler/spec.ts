@@ -71,6 +71,12 @@ export interface FailoverSpec {
   readonly unhealthyReadings: number;
   /** @default 60 */
   readonly minIntervalMinutes: number;
+  /** HTTPS URL of the primary's health path, probed from the DR region (rule S10). */
+  readonly probeUrl?: string;
+  /** Timeout of one probe, seconds (1–30). */
+  readonly probeTimeoutSeconds?: number;
+  /** Consecutive failed probes that fail over alone, only while Route 53 and CloudWatch are unreachable (2–100). */
+  readonly probeOnlyReadings?: number;
 }
 
 /** Drill settings. */
