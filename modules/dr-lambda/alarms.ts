@@ -37,6 +37,18 @@ export function ratePeriodSeconds(expression: string): number {
   return Number(m[1]) * RATE_UNIT_SECONDS[m[2]];
 }
 
+/**
+ * CloudWatch (PutMetricAlarm, EvaluationPeriods): periods × period at most one day for periods under an hour, at most
+ * seven days otherwise. Checked when both are known at synth time.
+ */
+function checkEvaluationWindow(field: string, periods: number, periodSeconds: number): void {
+  if (Token.isUnresolved(periods) || Token.isUnresolved(periodSeconds)) return;
+  const limit = periodSeconds < 3600 ? 86400 : 604800;
+  if (periods * periodSeconds > limit) {
+    throw new Error(`${field} × the resync period (${periodSeconds} s) must be at most ${limit} s (CloudWatch's evaluation window), got: ${periods}`);
+  }
+}
+
 /** Props of {@link ReconcilerAlarms}. */
 export interface ReconcilerAlarmsProps {
   /** Environment name: the Environment dimension of the reconciler's metrics. */
@@ -68,6 +80,7 @@ export class ReconcilerAlarms extends Construct {
     const heartbeatPeriods = props.heartbeatMissingPeriods ?? 5;
     const degradedMinutes = props.degradedAlarmMinutes ?? 15;
     checkIntegerRange('heartbeatMissingPeriods', heartbeatPeriods, 1, 100);
+    checkEvaluationWindow('heartbeatMissingPeriods', heartbeatPeriods, props.resyncPeriodSeconds);
     // CloudWatch: evaluation periods × period at most one day for periods under an hour.
     checkIntegerRange('degradedAlarmMinutes', degradedMinutes, 1, 1440);
 

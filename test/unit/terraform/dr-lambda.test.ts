@@ -406,6 +406,10 @@ describe('terraform: dr-lambda module', () => {
         props: () => ({ resyncScheduleExpression: 'cron(* * * * ? *)' }),
         error: 'resyncScheduleExpression must be an EventBridge rate(...) expression, got: "cron(* * * * ? *)"',
       },
+      'heartbeat window over a day at a 30-minute resync': {
+        props: () => ({ resyncScheduleExpression: 'rate(30 minutes)', heartbeatMissingPeriods: 49 }),
+        error: "heartbeatMissingPeriods × the resync period (1800 s) must be at most 86400 s (CloudWatch's evaluation window), got: 49",
+      },
       'heartbeat periods 0': { props: () => ({ heartbeatMissingPeriods: 0 }), error: 'heartbeatMissingPeriods must be an integer between 1 and 100, got: 0' },
       'degraded minutes 1441': { props: () => ({ degradedAlarmMinutes: 1441 }), error: 'degradedAlarmMinutes must be an integer between 1 and 1440, got: 1441' },
       'drill duration 0': { props: () => ({ spec: { ...base().spec, drill: { durationMinutes: 0, maxReplicaLagSeconds: 300 } } }), error: 'spec.drill.durationMinutes must be an integer between 1 and 1440, got: 0' },
