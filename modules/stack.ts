@@ -222,6 +222,8 @@ export class DrPilotLightStack extends TerraformStack {
       resyncScheduleExpression: v.resync_schedule_expression.stringValue,
       drillScheduleExpression: v.drill_schedule_expression.stringValue,
       drillEnabled: v.drill_enabled.booleanValue,
+      heartbeatMissingPeriods: v.heartbeat_missing_periods.numberValue,
+      degradedAlarmMinutes: v.degraded_alarm_minutes.numberValue,
       spec: {
         region: v.dr_region.stringValue,
         primaryRegion: v.primary_region.stringValue,
@@ -237,6 +239,9 @@ export class DrPilotLightStack extends TerraformStack {
           healthCheckId: this.failover.healthCheckId,
           unhealthyReadings: v.unhealthy_readings.numberValue,
           minIntervalMinutes: v.failover_min_interval_minutes.numberValue,
+          probeUrl: this.failover.probeUrl,
+          probeTimeoutSeconds: v.probe_timeout_seconds.numberValue,
+          probeOnlyReadings: v.probe_only_unhealthy_readings.numberValue,
         },
         drill: {
           durationMinutes: v.drill_duration_minutes.numberValue,
@@ -269,6 +274,9 @@ export class DrPilotLightStack extends TerraformStack {
     const output = (id: string, value: string, description: string) => new TerraformOutput(this, id, { value, description });
     output('dr_alb_dns_name', this.ecs.alb.dnsName, 'DNS name of the DR ALB (SECONDARY record target).');
     output('health_check_id', this.failover.healthCheckId, 'Route 53 health check of the primary endpoint.');
+    output('traffic_gate_health_check_id', this.failover.trafficGate.healthCheckId, 'Route 53 health check of the PRIMARY record: the traffic gate (rule S9).');
+    output('traffic_gate_alarm_name', this.failover.trafficGate.alarmName, 'TrafficToDr alarm (DR region) the traffic gate follows.');
+    output('requeue_queue_url', this.reconciler.requeue.queue.url, 'SQS queue of requeue messages and DR-region events that wake the reconciler.');
     output('alarm_name', this.failover.alarmName, 'HealthCheckStatus alarm (us-east-1).');
     output('notification_topic_arn', this.failover.notificationTopic.arn, 'SNS topic of DR notifications (DR region).');
     output('reconciler_function_name', this.reconciler.function.functionName, 'The reconciler Lambda.');

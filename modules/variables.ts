@@ -8,6 +8,7 @@
  */
 import { Construct } from 'constructs';
 import { TerraformVariable, TerraformVariableConfig } from 'cdktf';
+import { RATE_EXPRESSION } from './dr-lambda/alarms';
 
 /** The ECS services of the workload, in order. Their numbers and images come from `ecs_services`. */
 export const SERVICE_NAMES = ['frontend', 'notification-service', 'user-service', 'task-api', 'kafka'] as const;
@@ -243,8 +244,9 @@ export const VARIABLE_DEFINITIONS = {
   resync_schedule_expression: {
     type: 'string',
     default: 'rate(1 minute)',
-    description: 'Schedule of the periodic reconcile pass (continues work, corrects drift, ends drills, polls the health check).',
-    validation: [{ condition: `can(regex("${SCHEDULE}", var.resync_schedule_expression))`, errorMessage: 'resync_schedule_expression must be an EventBridge rate(...) or cron(...) expression.' }],
+    description: 'Schedule of the periodic reconcile pass, a rate(...) expression (continues work, corrects drift, ends drills, polls the health check).',
+    // A rate, not a cron: the heartbeat alarm counts resync periods, so their length must be known.
+    validation: [{ condition: `can(regex("${RATE_EXPRESSION}", var.resync_schedule_expression))`, errorMessage: 'resync_schedule_expression must be an EventBridge rate(...) expression.' }],
   },
   failover_min_interval_minutes: {
     type: 'number',
@@ -293,6 +295,40 @@ export const VARIABLE_DEFINITIONS = {
     default: 30,
     description: 'Retention of the reconciler and ECS task log groups, days.',
     validation: [{ condition: 'contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)', errorMessage: 'log_retention_days must be a value CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, ...).' }],
+  },
+  probe_timeout_seconds: {
+    type: 'number',
+    default: 3,
+    description: "Timeout of the reconciler's own HTTPS probe of the primary (https://<primary_endpoint_fqdn><health_check_path>, from the DR region; rule S10), seconds.",
+    validation: [
+      {
+        condition: 'var.probe_timeout_seconds >= 1 && var.probe_timeout_seconds <= 30 && floor(var.probe_timeout_seconds) == var.probe_timeout_seconds && var.probe_timeout_seconds < var.lambda_timeout_seconds',
+        errorMessage: 'probe_timeout_seconds must be a whole number from 1 to 30 and less than lambda_timeout_seconds.',
+      },
+    ],
+  },
+  probe_only_unhealthy_readings: {
+    type: 'number',
+    default: 10,
+    description: 'Consecutive failed probes that fail over on their own, only while the Route 53 and CloudWatch APIs are unreachable (rule S10); must exceed unhealthy_readings.',
+    validation: [
+      {
+        condition: 'var.probe_only_unhealthy_readings >= 2 && var.probe_only_unhealthy_readings <= 100 && floor(var.probe_only_unhealthy_readings) == var.probe_only_unhealthy_readings && var.probe_only_unhealthy_readings > var.unhealthy_readings',
+        errorMessage: 'probe_only_unhealthy_readings must be a whole number from 2 to 100 and greater than unhealthy_readings.',
+      },
+    ],
+  },
+  heartbeat_missing_periods: {
+    type: 'number',
+    default: 5,
+    description: 'Resync periods without a finished reconcile pass before the heartbeat alarm fires (rule S11).',
+    validation: [{ condition: 'var.heartbeat_missing_periods >= 1 && var.heartbeat_missing_periods <= 100 && floor(var.heartbeat_missing_periods) == var.heartbeat_missing_periods', errorMessage: 'heartbeat_missing_periods must be a whole number from 1 to 100.' }],
+  },
+  degraded_alarm_minutes: {
+    type: 'number',
+    default: 15,
+    description: 'Minutes the reconciler may report Degraded without a break before the degraded alarm fires (rule S11).',
+    validation: [{ condition: 'var.degraded_alarm_minutes >= 1 && var.degraded_alarm_minutes <= 1440 && floor(var.degraded_alarm_minutes) == var.degraded_alarm_minutes', errorMessage: 'degraded_alarm_minutes must be a whole number from 1 to 1440.' }],
   },
 } satisfies Record<string, TerraformVariableConfig>;
 

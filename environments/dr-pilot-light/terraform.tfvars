@@ -107,7 +107,7 @@ db_backup_retention_days     = 7
 drill_schedule_expression     = "cron(5 0 ? * MON#1 *)" # first Monday, 00:05 UTC
 drill_enabled                 = true
 drill_duration_minutes        = 60
-resync_schedule_expression    = "rate(1 minute)"
+resync_schedule_expression    = "rate(1 minute)" # a rate: the heartbeat alarm counts these periods
 failover_min_interval_minutes = 60
 unhealthy_readings            = 3
 max_replica_lag_seconds       = 300
@@ -116,3 +116,10 @@ lease_seconds                 = 300
 lambda_timeout_seconds        = 120
 lambda_memory_mb              = 512
 log_retention_days            = 30
+
+# --- detection from the DR region (rule S10) and DR watching itself (rule S11) ---
+probe_timeout_seconds         = 3  # the reconciler's own HTTPS GET of https://<primary_endpoint_fqdn><health_check_path>
+probe_only_unhealthy_readings = 10 # failed probes in a row that fail over alone, only while Route 53 and CloudWatch
+                                   # are unreachable (more than unhealthy_readings: one source needs a longer run)
+heartbeat_missing_periods     = 5  # resync periods with no finished pass before the heartbeat alarm (5 min at rate(1 minute))
+degraded_alarm_minutes        = 15 # minutes of Degraded without a break before the degraded alarm

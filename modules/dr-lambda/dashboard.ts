@@ -3,8 +3,7 @@
  * the Lambda's own health, so one page answers "which mode, converged or not, how long it took".
  */
 
-/** Metric namespace the reconciler emits into. */
-export const METRIC_NAMESPACE = 'PilotLight';
+import { METRIC_NAMESPACE } from '../metrics';
 
 /** Reconciler metrics shown, with the statistic that makes sense for each. */
 export const DASHBOARD_METRICS: ReadonlyArray<{ readonly name: string; readonly stat: string; readonly title: string }> = [

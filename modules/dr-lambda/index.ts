@@ -7,7 +7,9 @@
  *   DrEnvironment document (reconciler/spec.ts) built by Terraform with jsonencode so every ARN is real.
  * - DynamoDB `dr-dr-failover-state`: the lease, status and drill record.
  * - Triggers, each with its lambda permission: mode-parameter change (EventBridge), alarm topic (SNS, cross-region),
- *   periodic resync, monthly drill `dr-dr-failover-test`.
+ *   periodic resync, monthly drill `dr-dr-failover-test`; and the requeue queue `dr-dr-requeue` with the DR-region
+ *   event rules that feed it (requeue.ts).
+ * - Self-watch alarms on the notification topic: errors, dead letters, heartbeat, degraded, invalid spec (alarms.ts).
  * - IAM role + least-privilege policy (rule S8, see policy.ts) and a dashboard of the reconciler's metrics.
  */
 import * as path from 'path';
@@ -35,6 +37,8 @@ import { API_VERSION, KIND, type DrEnvironment, type EnvironmentSpec } from '../
 import { bundleLambda, BUNDLE_FILE, projectRoot } from './bundle';
 import { ReconcilerResources, reconcilerPolicyStatements } from './policy';
 import { dashboardBody } from './dashboard';
+import { ratePeriodSeconds, RATE_EXPRESSION, ReconcilerAlarms } from './alarms';
+import { Requeue } from './requeue';
 import { checkIntegerRange, checkMatches, checkOneOf } from '../validate';
 
 /** The initial (and pilot-light) value of the mode parameter. */
@@ -60,7 +64,7 @@ export type ReconcilerSpecInput = Omit<EnvironmentSpec, 'modeParameter' | 'state
 /** ARNs the policy needs that other modules own. */
 export type ReconcilerTargetResources = Omit<
   ReconcilerResources,
-  'partition' | 'region' | 'accountId' | 'modeParameterArn' | 'specParameterArn' | 'stateTableArn' | 'deadLetterQueueArn' | 'logGroupArn'
+  'partition' | 'region' | 'accountId' | 'modeParameterArn' | 'specParameterArn' | 'stateTableArn' | 'deadLetterQueueArn' | 'logGroupArn' | 'requeueQueueArn'
 >;
 
 /** Props of {@link DrLambda}. */
@@ -77,12 +81,16 @@ export interface DrLambdaProps {
   readonly memoryMb?: number;
   /** Log retention, days (a value CloudWatch Logs accepts). @default 30 */
   readonly logRetentionDays?: number;
-  /** Periodic resync schedule. @default "rate(1 minute)" */
+  /** Periodic resync schedule, a rate expression (the heartbeat alarm's period is derived from it). @default "rate(1 minute)" */
   readonly resyncScheduleExpression?: string;
   /** Monthly drill schedule. @default "cron(5 0 ? * MON#1 *)" (first Monday 00:05 UTC) */
   readonly drillScheduleExpression?: string;
   /** Whether the drill schedule is ENABLED (may be a Terraform bool). @default true */
   readonly drillEnabled?: boolean | IResolvable;
+  /** Resync periods without a finished pass before the heartbeat alarm fires. @default 5 */
+  readonly heartbeatMissingPeriods?: number;
+  /** Minutes of uninterrupted Degraded status before the degraded alarm fires. @default 15 */
+  readonly degradedAlarmMinutes?: number;
   /** What the reconciler converges: the spec document without modeParameter/stateTable. */
   readonly spec: ReconcilerSpecInput;
   /** ARNs of the resources the reconciler acts on (for its IAM policy). */
@@ -111,6 +119,10 @@ export class DrLambda extends Construct {
   readonly drillRule: CloudwatchEventRule;
   /** The role's policy document (rule S8). */
   readonly policyDocument: DataAwsIamPolicyDocument;
+  /** The requeue queue and the DR-region event rules feeding it. */
+  readonly requeue: Requeue;
+  /** The self-watch alarms (rule S11). */
+  readonly alarms: ReconcilerAlarms;
 
   constructor(scope: Construct, id: string, props: DrLambdaProps) {
     super(scope, id);
@@ -129,7 +141,8 @@ export class DrLambda extends Construct {
     checkIntegerRange('timeoutSeconds', timeout, 1, 900);
     checkIntegerRange('memoryMb', memory, 128, 10240);
     checkOneOf('logRetentionDays', retention, LOG_RETENTION_DAYS);
-    checkMatches('resyncScheduleExpression', resync, schedule, 'an EventBridge rate(...) or cron(...) expression');
+    // A rate, not a cron: the heartbeat alarm counts resync periods, so the period must be known.
+    checkMatches('resyncScheduleExpression', resync, new RegExp(RATE_EXPRESSION), 'an EventBridge rate(...) expression');
     checkMatches('drillScheduleExpression', drillSchedule, schedule, 'an EventBridge rate(...) or cron(...) expression');
     checkIntegerRange('spec.drill.durationMinutes', props.spec.drill.durationMinutes, 1, 1440);
     // A pass that outlives its lease lets a second writer in.
@@ -194,6 +207,18 @@ export class DrLambda extends Construct {
       statement: [{ effect: 'Allow', actions: ['sts:AssumeRole'], principals: [{ type: 'Service', identifiers: ['lambda.amazonaws.com'] }] }],
     });
     const role = new IamRole(this, 'role', { provider, name: functionName, assumeRolePolicy: trust.json });
+    this.requeue = new Requeue(this, 'requeue', {
+      environment: env,
+      namePrefix: functionName,
+      functionTimeoutSeconds: timeout,
+      deadLetterQueueArn: dlq.arn,
+      events: {
+        clusterArn: props.targets.clusterArn,
+        autoScalingGroupNames: props.spec.autoScalingGroups.map((g) => g.name),
+        replicaIdentifier: props.spec.database?.replicaIdentifier,
+      },
+      provider,
+    });
     this.policyDocument = new DataAwsIamPolicyDocument(this, 'policy', {
       provider,
       statement: reconcilerPolicyStatements({
@@ -206,6 +231,7 @@ export class DrLambda extends Construct {
         stateTableArn: this.stateTable.arn,
         deadLetterQueueArn: dlq.arn,
         logGroupArn: logGroup.arn,
+        requeueQueueArn: this.requeue.queue.arn,
       }),
     });
     const rolePolicy = new IamRolePolicy(this, 'role-policy', { provider, name: 'reconciler', role: role.id, policy: this.policyDocument.json });
@@ -235,6 +261,9 @@ export class DrLambda extends Construct {
           DR_SPEC_PARAMETER: this.specParameter.name,
           POWERTOOLS_SERVICE_NAME: functionName,
           POWERTOOLS_METRICS_NAMESPACE: 'PilotLight',
+          // The spec's metadata.name: the Environment dimension of the metrics the alarms and the traffic gate read.
+          DR_ENVIRONMENT: env,
+          DR_REQUEUE_QUEUE_URL: this.requeue.queue.url,
         },
       },
       // The log group must exist (with its retention) before the function can create it with none.
@@ -270,6 +299,7 @@ export class DrLambda extends Construct {
       state: Token.asString(Fn.conditional(drillEnabled, 'ENABLED', 'DISABLED')),
     });
     this.invokeOnRule('drill', this.drillRule, Fn.jsonencode(drillEventInput(props.spec.drill.durationMinutes)));
+    this.requeue.feed(this.function, [rolePolicy]);
 
     new SnsTopicSubscription(this, 'alarm-subscription', {
       provider: props.alarmProvider,
@@ -284,6 +314,17 @@ export class DrLambda extends Construct {
       functionName: this.function.functionName,
       principal: 'sns.amazonaws.com',
       sourceArn: props.alarmTopicArn,
+    });
+
+    this.alarms = new ReconcilerAlarms(this, 'alarms', {
+      environment: env,
+      functionName,
+      deadLetterQueueName: dlq.name,
+      resyncPeriodSeconds: ratePeriodSeconds(resync),
+      heartbeatMissingPeriods: props.heartbeatMissingPeriods,
+      degradedAlarmMinutes: props.degradedAlarmMinutes,
+      notificationTopicArn: props.spec.notificationTopicArn,
+      provider,
     });
 
     new CloudwatchDashboard(this, 'dashboard', {

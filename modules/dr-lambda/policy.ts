@@ -1,9 +1,11 @@
 /**
  * The reconciler's IAM permissions (rule S8): exactly the actions it calls, each scoped to this stack's
- * resources. `*` appears only for reads that AWS does not support resource-level permissions for.
+ * resources. `*` appears only for reads that AWS does not support resource-level permissions for, and for
+ * cloudwatch:PutMetricData (no resource-level permissions either) under a `cloudwatch:namespace` condition.
  */
 import { Fn, Token } from 'cdktf';
 import { DataAwsIamPolicyDocumentStatement } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
+import { METRIC_NAMESPACE } from '../metrics';
 
 /** ARNs and ids of everything the reconciler touches. */
 export interface ReconcilerResources {
@@ -31,6 +33,8 @@ export interface ReconcilerResources {
   readonly notificationKeyArn: string;
   readonly deadLetterQueueArn: string;
   readonly logGroupArn: string;
+  /** The requeue queue: the reconciler sends to it, and its event source mapping receives from it. */
+  readonly requeueQueueArn: string;
 }
 
 /** Builds the policy statements from the resources' ARNs. Order is stable (tests compare it). */
@@ -99,6 +103,18 @@ export function reconcilerPolicyStatements(r: ReconcilerResources): DataAwsIamPo
     { sid: 'NotifyEncrypted', actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [r.notificationKeyArn] },
     { sid: 'DeadLetters', actions: ['sqs:SendMessage'], resources: [r.deadLetterQueueArn] },
     { sid: 'Logs', actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [`${r.logGroupArn}:*`] },
+    {
+      sid: 'Requeue',
+      actions: ['sqs:SendMessage', 'sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'],
+      resources: [r.requeueQueueArn],
+    },
+    // S8's one exception: PutMetricData has no resource-level permissions, so "*" narrowed by the namespace condition.
+    {
+      sid: 'PublishMetrics',
+      actions: ['cloudwatch:PutMetricData'],
+      resources: ['*'],
+      condition: [{ test: 'StringEquals', variable: 'cloudwatch:namespace', values: [METRIC_NAMESPACE] }],
+    },
   );
   return statements.map((s) => ({ effect: 'Allow', ...s }));
 }

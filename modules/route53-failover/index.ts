@@ -1,14 +1,29 @@
 /**
- * route53-failover: detect that the primary is down and move DNS to the DR region.
+ * route53-failover: detect that the primary is down, and send users where the writer is.
  *
- * - An HTTPS Route 53 health check on the primary endpoint.
- * - PRIMARY / SECONDARY failover alias records: primary ALB (given) and the DR ALB (from the ecs module).
- * - A CloudWatch alarm on AWS/Route53 HealthCheckStatus, N of M, missing data = breaching, in us-east-1:
- *   Route 53 publishes health-check metrics only there, and an alarm can only notify a topic in its own region.
+ * - An HTTPS Route 53 health check on the primary endpoint: a detection signal only. It feeds the us-east-1 alarm
+ *   and the reconciler's readings; it does not move DNS.
+ * - The traffic gate (gate.ts): an alarm on the reconciler's `PilotLight/TrafficToDr` metric in the DR region and a
+ *   CLOUDWATCH_METRIC health check on it.
+ * - PRIMARY / SECONDARY failover alias records: primary ALB (given) and the DR ALB (from the ecs module). The
+ *   PRIMARY record's only health check is the gate, and it does not evaluate the primary ALB's target health, so
+ *   DNS follows the reconciler's decision and nothing else (rule S9):
+ *   - pilot-light, and a blip or an outage of the primary that the reconciler has not confirmed: TrafficToDr 0,
+ *     gate healthy, users stay on the primary;
+ *   - a drill (active with drill metadata): TrafficToDr 0, users stay on the primary while DR scales up and back;
+ *   - a real failover: the reconciler publishes 1, the alarm goes to ALARM, the gate turns unhealthy and Route 53
+ *     answers with the DR ALB (one alarm period plus Route 53's reading of the alarm: a minute or two);
+ *   - the primary recovers, or an operator sets pilot-light while the promoted database is latched: still 1, users
+ *     stay in DR (no failback by itself);
+ *   - failback complete (the database is the primary's again): 0, the gate turns healthy, users return;
+ *   - the reconciler is silent (broken, throttled) or its metric has a gap: the alarm keeps its last state, so
+ *     traffic stays where it is; the DR self-watch alarms (dr-lambda) report the silence.
+ * - A CloudWatch alarm on AWS/Route53 HealthCheckStatus, N of M, in us-east-1: Route 53 publishes health-check
+ *   metrics only there, and an alarm can only notify a topic in its own region. Missing data is missing (rule S10).
  * - Two KMS-encrypted SNS topics:
  *   - the alarm topic in us-east-1 (alarm actions; the reconciler Lambda subscribes to it cross-region);
- *   - the notification topic in the DR region, for the reconciler's own messages. It is in the DR region
- *     so that notifications still flow when the primary region is us-east-1 and is the one failing.
+ *   - the notification topic in the DR region, for the reconciler's own messages and the gate's transitions. It is
+ *     in the DR region so that notifications still flow when the primary region is us-east-1 and is the one failing.
  *   Emails subscribe to both: the alarm topic tells people the primary is down even if the Lambda is broken.
  */
 import { Construct } from 'constructs';
@@ -23,6 +38,7 @@ import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
 import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias';
 import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
 import { DataAwsPartition } from '@cdktf/provider-aws/lib/data-aws-partition';
+import { TrafficGate } from './gate';
 import { checkAtMost, checkIntegerRange, checkMatches, checkNotEmpty, checkOneOf } from '../validate';
 
 /** An alias target: a load balancer's DNS name and its canonical hosted zone id. */
@@ -65,14 +81,18 @@ export interface Route53FailoverProps {
   readonly provider: AwsProvider;
   /** Provider in us-east-1, where Route 53 health-check metrics (and so the alarm and its topic) live. */
   readonly alarmProvider: AwsProvider;
-  /** Provider in the DR region, for the notification topic. */
+  /** Provider in the DR region, for the notification topic and the traffic gate's alarm. */
   readonly notificationProvider: AwsProvider;
 }
 
 /** Health check, failover records, alarm and SNS topics. */
 export class Route53Failover extends Construct {
-  /** Route 53 health check id of the primary endpoint. */
+  /** Route 53 health check id of the primary endpoint (a detection signal; DNS follows the gate). */
   readonly healthCheckId: string;
+  /** The traffic gate: the PRIMARY record's health check, driven by the reconciler's TrafficToDr metric. */
+  readonly trafficGate: TrafficGate;
+  /** The URL the endpoint health check requests (`https://<fqdn>[:port]<path>`): the reconciler probes the same (S10). */
+  readonly probeUrl: string;
   /** Name of the HealthCheckStatus alarm (in us-east-1). */
   readonly alarmName: string;
   /** ARN of the HealthCheckStatus alarm. */
@@ -119,17 +139,8 @@ export class Route53Failover extends Construct {
       tags: { Name: `${env}-primary` },
     });
     this.healthCheckId = healthCheck.id;
+    this.probeUrl = `https://${props.primaryEndpointFqdn}${port === 443 ? '' : `:${port}`}${path}`;
 
-    new Route53Record(this, 'primary-record', {
-      provider: props.provider,
-      zoneId: props.hostedZoneId,
-      name: props.recordName,
-      type: 'A',
-      setIdentifier: `${env}-primary`,
-      failoverRoutingPolicy: { type: 'PRIMARY' },
-      healthCheckId: healthCheck.id,
-      alias: { name: props.primaryAlb.dnsName, zoneId: props.primaryAlb.zoneId, evaluateTargetHealth: true },
-    });
     // The DR ALB has no healthy targets while in pilot light; evaluating its health would only make Route 53
     // treat both records as unhealthy (and then answer with either). The secondary is the last resort.
     new Route53Record(this, 'secondary-record', {
@@ -155,10 +166,29 @@ export class Route53Failover extends Construct {
       kmsMasterKeyId: this.notificationKey.arn,
     });
 
+    this.trafficGate = new TrafficGate(this, 'traffic-gate', {
+      environment: env,
+      notificationTopicArns: [this.notificationTopic.arn],
+      alarmProvider: props.notificationProvider,
+      healthCheckProvider: props.provider,
+    });
+    // The gate alone (rule S9): neither the endpoint check nor the primary ALB's target health may move users, or a
+    // blip of the primary would send them to a DR region whose database is a read-only replica.
+    new Route53Record(this, 'primary-record', {
+      provider: props.provider,
+      zoneId: props.hostedZoneId,
+      name: props.recordName,
+      type: 'A',
+      setIdentifier: `${env}-primary`,
+      failoverRoutingPolicy: { type: 'PRIMARY' },
+      healthCheckId: this.trafficGate.healthCheckId,
+      alias: { name: props.primaryAlb.dnsName, zoneId: props.primaryAlb.zoneId, evaluateTargetHealth: false },
+    });
+
     const alarm = new CloudwatchMetricAlarm(this, 'primary-health-alarm', {
       provider: props.alarmProvider,
       alarmName: `${env}-primary-health`,
-      alarmDescription: `Primary endpoint ${props.primaryEndpointFqdn} failed its Route 53 health check (N of M): the DR reconciler fails over while this stays in ALARM.`,
+      alarmDescription: `Primary endpoint ${props.primaryEndpointFqdn} failed its Route 53 health check (N of M): one of the signals the DR reconciler needs two of before it fails over.`,
       namespace: 'AWS/Route53',
       metricName: 'HealthCheckStatus',
       dimensions: { HealthCheckId: healthCheck.id },
@@ -168,8 +198,10 @@ export class Route53Failover extends Construct {
       datapointsToAlarm: datapoints,
       comparisonOperator: 'LessThanThreshold',
       threshold: 1,
-      // No data from Route 53 is itself a failure signal; the reconciler re-reads the alarm before acting.
-      treatMissingData: 'breaching',
+      // Rule S10: missing data is missing, not a failure. With no data the alarm goes to INSUFFICIENT_DATA, which the
+      // reconciler reads as "unknown": it never fails over on it, and a drill does not end on it either (S4 wants OK).
+      // (notBreaching would read a Route 53 metric gap during a us-east-1 outage as OK.)
+      treatMissingData: 'missing',
       alarmActions: [this.alarmTopic.arn],
       okActions: [this.alarmTopic.arn],
     });

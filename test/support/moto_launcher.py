@@ -12,6 +12,7 @@ Usage: moto_launcher.py [--host 127.0.0.1] --port PORT
 import argparse
 import copy
 import ipaddress
+import json
 import logging
 import sys
 import time
@@ -441,6 +442,86 @@ def patch_ecs() -> None:
     EC2ContainerServiceBackend.describe_tasks = describe_tasks
 
 
+# ------------------------------------------------------------------------------------------------ Route 53
+
+
+def patch_route53() -> None:
+    from moto.route53.models import HealthCheck
+    from moto.route53.responses import Route53
+
+    # moto: a CLOUDWATCH_METRIC health check drops its AlarmIdentifier and InsufficientDataHealthStatus and reads
+    # back with Port 80, RequestInterval 30, FailureThreshold 3 and MeasureLatency, as if it were an endpoint check.
+    # AWS (Route 53 API Reference, HealthCheckConfig): a CLOUDWATCH_METRIC check is defined by the alarm it follows
+    # (AlarmIdentifier: name and region) and InsufficientDataHealthStatus; it has no endpoint, so no IP address,
+    # port, request interval, failure threshold or latency measurement, and GetHealthCheck returns none of them.
+    # (Terraform reads the missing fields back as a change, and request_interval forces a replacement.)
+    original_create = Route53.create_health_check
+    original_update = Route53.update_health_check
+    original_config = HealthCheck.health_check_config
+
+    def remember_alarm(health_check: HealthCheck, config: dict[str, Any]) -> None:
+        if config.get("AlarmIdentifier") is not None:
+            health_check.pilot_light_alarm_identifier = dict(config["AlarmIdentifier"])  # type: ignore[attr-defined]
+        if config.get("InsufficientDataHealthStatus") is not None:
+            health_check.pilot_light_insufficient_data = config["InsufficientDataHealthStatus"]  # type: ignore[attr-defined]
+
+    @wraps(original_create)
+    def create_health_check(self: Route53) -> Any:
+        result = original_create(self)
+        remember_alarm(result.result["HealthCheck"], self._get_param("HealthCheckConfig") or {})
+        return result
+
+    @wraps(original_update)
+    def update_health_check(self: Route53) -> Any:
+        result = original_update(self)
+        remember_alarm(
+            result.result["HealthCheck"],
+            {"AlarmIdentifier": self._get_param("AlarmIdentifier"), "InsufficientDataHealthStatus": self._get_param("InsufficientDataHealthStatus")},
+        )
+        return result
+
+    def health_check_config(self: HealthCheck) -> dict[str, Any]:
+        config = original_config.fget(self)  # type: ignore[attr-defined]
+        if self.type_ != "CLOUDWATCH_METRIC":
+            return config
+        for endpoint_only in ("IPAddress", "Port", "RequestInterval", "FailureThreshold", "MeasureLatency", "ResourcePath", "FullyQualifiedDomainName", "SearchString"):
+            config.pop(endpoint_only, None)
+        alarm = getattr(self, "pilot_light_alarm_identifier", None)
+        if alarm is not None:
+            config["AlarmIdentifier"] = alarm
+        insufficient = getattr(self, "pilot_light_insufficient_data", None)
+        if insufficient is not None:
+            config["InsufficientDataHealthStatus"] = insufficient
+        return config
+
+    health_check_config.__pilot_light_patch__ = True  # type: ignore[attr-defined]
+    Route53.create_health_check = create_health_check
+    Route53.update_health_check = update_health_check
+    HealthCheck.health_check_config = property(health_check_config)
+
+
+# ------------------------------------------------------------------------------------------------------ SQS
+
+
+def patch_sqs() -> None:
+    from moto.sqs.models import Queue
+
+    original_attributes = Queue.attributes
+
+    # moto: GetQueueAttributes returns RedrivePolicy re-serialized with Python's default separators
+    # ({"deadLetterTargetArn": "...", "maxReceiveCount": 10}). AWS returns the compact JSON document
+    # ({"deadLetterTargetArn":"...","maxReceiveCount":10}) that it was given; the AWS provider stores exactly that
+    # (normalized) and compares the read-back byte for byte, so moto's spacing reads as a change on every plan.
+    def attributes(self: Queue) -> dict[str, Any]:
+        result = original_attributes.fget(self)  # type: ignore[attr-defined]
+        if self.redrive_policy:
+            result["RedrivePolicy"] = json.dumps(self.redrive_policy, separators=(",", ":"))
+        return result
+
+    attributes.__pilot_light_patch__ = True  # type: ignore[attr-defined]
+    Queue.attributes = property(attributes)
+
+
 # ----------------------------------------------------------------------------------------------------- main
 
 
@@ -455,6 +536,8 @@ def apply_patches() -> None:
     patch_ec2()
     patch_elbv2()
     patch_ecs()
+    patch_route53()
+    patch_sqs()
 
 
 def main() -> None:

@@ -99,12 +99,27 @@ describe('spec', () => {
         'spec.autoScalingGroups[1].targetGroupArns[0]: target group already fed by asg dr-jenkins, got: "arn:aws:elasticloadbalancing:us-west-2:123456789012:targetgroup/dr-jenkins/0123456789abcdef"',
       ],
     },
+    'a probe URL that is not a URL (S10)': {
+      edit: (d) => ((d.spec as any).failover = { ...(d.spec as any).failover, probeUrl: 'primary.example.com/health' }),
+      want: ["spec.failover.probeUrl: must be an http(s) URL of the primary's health endpoint, e.g. https://app.example.com/health, got: \"primary.example.com/health\""],
+    },
+    'a probe timeout of 0 and a single probe-only reading': {
+      edit: (d) => ((d.spec as any).failover = { ...(d.spec as any).failover, probeTimeoutSeconds: 0, probeOnlyReadings: 1 }),
+      want: ['spec.failover.probeTimeoutSeconds: must be at least 1, got: 0', 'spec.failover.probeOnlyReadings: must be at least 2, got: 1'],
+    },
     'a bad region': {
       edit: (d) => (d.spec.region = 'uswest2'),
       want: ['spec.region: must be a known AWS region (did you mean "us-west-2"?), got: "uswest2"'],
     },
   };
   refusals(cases);
+
+  it('accepts the probe settings Terraform writes (S10)', () => {
+    const d = good();
+    (d.spec as any).failover = { ...(d.spec as any).failover, probeUrl: 'https://primary.app.example.com/health', probeTimeoutSeconds: 3, probeOnlyReadings: 10 };
+    expect(problems(d)).to.deep.equal([]);
+    expect(validateSpec(d).spec.failover).to.deep.include({ probeUrl: 'https://primary.app.example.com/health', probeTimeoutSeconds: 3, probeOnlyReadings: 10 });
+  });
 
   it('accepts a $schema pointer for editors', () => {
     const d = { $schema: '../reconciler/spec.schema.json', ...good() };

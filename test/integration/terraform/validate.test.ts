@@ -53,6 +53,11 @@ describe('terraform: the synthesized stack, checked by terraform itself (offline
       log_retention_days: '8',
       primary_db_arn: '"prod-db"',
       lease_seconds: '60',
+      resync_schedule_expression: '"cron(* * * * ? *)"',
+      probe_timeout_seconds: '31',
+      probe_only_unhealthy_readings: '3',
+      heartbeat_missing_periods: '0',
+      degraded_alarm_minutes: '1441',
     });
     const file = path.join(scratchDir('validate'), 'bad.tfvars');
     fs.writeFileSync(file, bad);
@@ -67,6 +72,11 @@ describe('terraform: the synthesized stack, checked by terraform itself (offline
       'log_retention_days must be a value CloudWatch Logs accepts',
       'primary_db_arn must be empty or an RDS DB instance ARN.',
       'lease_seconds must be from 10 to 3600 and >= lambda_timeout_seconds.',
+      'resync_schedule_expression must be an EventBridge rate(...) expression.',
+      'probe_timeout_seconds must be a whole number from 1 to 30 and less than lambda_timeout_seconds.',
+      'probe_only_unhealthy_readings must be a whole number from 2 to 100 and greater than unhealthy_readings.',
+      'heartbeat_missing_periods must be a whole number from 1 to 100.',
+      'degraded_alarm_minutes must be a whole number from 1 to 1440.',
     ]) {
       expect(out).to.contain(message);
     }

@@ -3,8 +3,10 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { execFileSync } from 'child_process';
 import { Construct } from 'constructs';
+import { TerraformVariable } from 'cdktf';
 import { DrLambda, DrLambdaProps, drillEventInput } from '../../../modules/dr-lambda';
 import { bundleLambda } from '../../../modules/dr-lambda/bundle';
+import { ratePeriodSeconds } from '../../../modules/dr-lambda/alarms';
 import { validateSpec } from '../../../reconciler/spec';
 import { fixtureHandlerEntry, resourceAt, resources, scratchDir, synthModule, Synthesized, TestProviders } from './synth';
 
@@ -38,7 +40,16 @@ const base = (): BaseProps => ({
         loadBalancers: [{ targetGroupArn: TG, port: 80 }],
       },
     ],
-    failover: { alarmName: 'dr-primary-health', alarmRegion: 'us-east-1', healthCheckId: 'hc-1', unhealthyReadings: 3, minIntervalMinutes: 60 },
+    failover: {
+      alarmName: 'dr-primary-health',
+      alarmRegion: 'us-east-1',
+      healthCheckId: 'hc-1',
+      unhealthyReadings: 3,
+      minIntervalMinutes: 60,
+      probeUrl: 'https://primary.app.example.com/health',
+      probeTimeoutSeconds: 3,
+      probeOnlyReadings: 10,
+    },
     drill: { durationMinutes: 60, maxReplicaLagSeconds: 300 },
   },
   targets: {
@@ -142,6 +153,107 @@ describe('terraform: dr-lambda module', () => {
         at: 'drill-target',
         want: { input: '${jsonencode({"source" = "pilot-light.drill", "action" = "start-drill", "durationMinutes" = 60})}' },
       },
+      'requeue queue: SSE, visibility six times the function timeout, dead letters after 10 receives': {
+        props: { timeoutSeconds: 300 },
+        type: 'aws_sqs_queue',
+        at: 'requeue',
+        want: { name: 'dr-dr-requeue', sqs_managed_sse_enabled: true, visibility_timeout_seconds: 1800, message_retention_seconds: 86400, provider: 'aws.dr' },
+      },
+      'requeue mapping: batches of 10 gathered for 2 s': {
+        props: {},
+        type: 'aws_lambda_event_source_mapping',
+        at: 'requeue_mapping',
+        want: { batch_size: 10, maximum_batching_window_in_seconds: 2, provider: 'aws.dr' },
+      },
+      'errors alarm: any Lambda error in a minute': {
+        props: {},
+        type: 'aws_cloudwatch_metric_alarm',
+        at: 'alarms_errors',
+        want: {
+          alarm_name: 'dr-dr-failover-errors',
+          namespace: 'AWS/Lambda',
+          metric_name: 'Errors',
+          dimensions: { FunctionName: 'dr-dr-failover' },
+          statistic: 'Sum',
+          period: 60,
+          evaluation_periods: 1,
+          comparison_operator: 'GreaterThanThreshold',
+          threshold: 0,
+          treat_missing_data: 'notBreaching',
+          provider: 'aws.dr',
+        },
+      },
+      'dead-letters alarm: any visible message': {
+        props: {},
+        type: 'aws_cloudwatch_metric_alarm',
+        at: 'alarms_dead-letters',
+        want: {
+          alarm_name: 'dr-dr-failover-dead-letters',
+          namespace: 'AWS/SQS',
+          metric_name: 'ApproximateNumberOfMessagesVisible',
+          statistic: 'Maximum',
+          comparison_operator: 'GreaterThanThreshold',
+          threshold: 0,
+          treat_missing_data: 'notBreaching',
+        },
+      },
+      'heartbeat alarm: N resync periods without a pass, no data is breaching': {
+        props: { resyncScheduleExpression: 'rate(5 minutes)', heartbeatMissingPeriods: 3 },
+        type: 'aws_cloudwatch_metric_alarm',
+        at: 'alarms_heartbeat',
+        want: {
+          alarm_name: 'dr-dr-failover-heartbeat',
+          namespace: 'PilotLight',
+          metric_name: 'Heartbeat',
+          dimensions: { Environment: 'dr' },
+          statistic: 'Sum',
+          period: 300,
+          evaluation_periods: 3,
+          datapoints_to_alarm: 3,
+          comparison_operator: 'LessThanThreshold',
+          threshold: 1,
+          treat_missing_data: 'breaching',
+        },
+      },
+      'heartbeat alarm: defaults, one-minute resync, 5 periods': {
+        props: {},
+        type: 'aws_cloudwatch_metric_alarm',
+        at: 'alarms_heartbeat',
+        want: { period: 60, evaluation_periods: 5, datapoints_to_alarm: 5 },
+      },
+      'degraded alarm: Degraded every minute for M minutes, a gap keeps the state': {
+        props: { degradedAlarmMinutes: 30 },
+        type: 'aws_cloudwatch_metric_alarm',
+        at: 'alarms_degraded',
+        want: {
+          alarm_name: 'dr-dr-failover-degraded',
+          metric_name: 'Degraded',
+          dimensions: { Environment: 'dr' },
+          statistic: 'Minimum',
+          period: 60,
+          evaluation_periods: 30,
+          datapoints_to_alarm: 30,
+          comparison_operator: 'GreaterThanOrEqualToThreshold',
+          threshold: 1,
+          treat_missing_data: 'ignore',
+        },
+      },
+      'invalid-spec alarm: any InvalidSpec': {
+        props: { environment: 'stg' },
+        type: 'aws_cloudwatch_metric_alarm',
+        at: 'alarms_invalid-spec',
+        want: {
+          alarm_name: 'stg-dr-failover-invalid-spec',
+          metric_name: 'InvalidSpec',
+          dimensions: { Environment: 'stg' },
+          statistic: 'Maximum',
+          period: 60,
+          evaluation_periods: 1,
+          comparison_operator: 'GreaterThanOrEqualToThreshold',
+          threshold: 1,
+          treat_missing_data: 'notBreaching',
+        },
+      },
       'alarm topic subscription: lambda protocol, made in us-east-1': {
         props: {},
         type: 'aws_sns_topic_subscription',
@@ -159,8 +271,10 @@ describe('terraform: dr-lambda module', () => {
   it('gives the Lambda exactly its non-secret environment and a dead-letter queue', () => {
     const fn = resourceAt(synth(), 'aws_lambda_function', 'dr-lambda_function');
     const vars = (fn.environment as { variables: Record<string, string> }).variables;
-    expect(Object.keys(vars).sort()).to.deep.equal(['DR_SPEC_PARAMETER', 'POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_SERVICE_NAME']);
+    expect(Object.keys(vars).sort()).to.deep.equal(['DR_ENVIRONMENT', 'DR_REQUEUE_QUEUE_URL', 'DR_SPEC_PARAMETER', 'POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_SERVICE_NAME']);
     expect(vars.DR_SPEC_PARAMETER).to.match(/^\$\{aws_ssm_parameter\.dr-lambda_spec-parameter_[0-9A-F]+\.name\}$/);
+    expect(vars.DR_REQUEUE_QUEUE_URL).to.match(/^\$\{aws_sqs_queue\.dr-lambda_requeue_[0-9A-F]+\.url\}$/);
+    expect(vars.DR_ENVIRONMENT).to.equal('dr');
     expect((fn.dead_letter_config as { target_arn: string }).target_arn).to.match(/aws_sqs_queue\.dr-lambda_dead-letter-queue_/);
   });
 
@@ -173,6 +287,87 @@ describe('terraform: dr-lambda module', () => {
       'events.amazonaws.com ${aws_cloudwatch_event_rule.dr-lambda_resync-rule.arn}',
       'sns.amazonaws.com arn:aws:sns:us-east-1:123456789012:dr-primary-health-alarm',
     ]);
+  });
+
+  it('requeue: the queue feeds the function after the role may receive, and dead-letters into the DLQ', () => {
+    const s = synth();
+    const queueId = Object.keys(s.resource.aws_sqs_queue).find((id) => id.startsWith('dr-lambda_requeue_'))!;
+    const dlqId = Object.keys(s.resource.aws_sqs_queue).find((id) => id.startsWith('dr-lambda_dead-letter-queue_'))!;
+    const mapping = resourceAt(s, 'aws_lambda_event_source_mapping', 'requeue_mapping');
+    expect(mapping.event_source_arn).to.equal(`\${aws_sqs_queue.${queueId}.arn}`);
+    expect(mapping.function_name).to.match(/^\$\{aws_lambda_function\.dr-lambda_function_[0-9A-F]+\.arn\}$/);
+    expect(mapping.depends_on).to.deep.equal([`aws_iam_role_policy.${Object.keys(s.resource.aws_iam_role_policy)[0]}`]);
+    expect(s.resource.aws_sqs_queue[queueId].redrive_policy).to.equal(`\${jsonencode({"deadLetterTargetArn" = aws_sqs_queue.${dlqId}.arn, "maxReceiveCount" = 10})}`);
+    // The function's own reserved concurrency stays 1 (throttled batches return to the queue; see requeue.ts).
+    expect(resourceAt(s, 'aws_lambda_function', 'dr-lambda_function').reserved_concurrent_executions).to.equal(1);
+  });
+
+  it('requeue: the visibility timeout follows a timeout from a variable (6 x)', () => {
+    const s = synthModule((scope: Construct, p: TestProviders) => {
+      const timeout = new TerraformVariable(scope, 'timeout', { type: 'number' });
+      new DrLambda(scope, 'dr-lambda', { ...base(), timeoutSeconds: timeout.numberValue, provider: p.dr, alarmProvider: p.alarm });
+    });
+    expect(resourceAt(s, 'aws_sqs_queue', 'requeue').visibility_timeout_seconds).to.equal('${(var.timeout * 6)}');
+  });
+
+  it('requeue: DR-region events of the managed resources go to the queue, and only those rules may send', () => {
+    const s = synth();
+    const queueArn = `\${aws_sqs_queue.${Object.keys(s.resource.aws_sqs_queue).find((id) => id.startsWith('dr-lambda_requeue_'))}.arn}`;
+    const patterns = {
+      'requeue_ecs-tasks-rule': '${jsonencode({"source" = ["aws.ecs"], "detail-type" = ["ECS Task State Change"], "detail" = {"clusterArn" = ["arn:aws:ecs:eu-central-1:123456789012:cluster/dr"]}})}',
+      'requeue_asg-instances-rule':
+        '${jsonencode({"source" = ["aws.autoscaling"], "detail-type" = ["EC2 Instance Launch Successful", "EC2 Instance Terminate Successful"], "detail" = {"AutoScalingGroupName" = ["dr-jenkins"]}})}',
+      'requeue_replica-events-rule': '${jsonencode({"source" = ["aws.rds"], "detail-type" = ["RDS DB Instance Event"], "detail" = {"SourceIdentifier" = ["app-replica"]}})}',
+    };
+    const ruleArns: string[] = [];
+    for (const [at, pattern] of Object.entries(patterns)) {
+      const rule = resourceAt(s, 'aws_cloudwatch_event_rule', at);
+      expect(rule.event_pattern, at).to.equal(pattern);
+      expect(rule.provider).to.equal('aws.dr');
+      const ruleId = Object.keys(s.resource.aws_cloudwatch_event_rule).find((id) => s.resource.aws_cloudwatch_event_rule[id] === rule)!;
+      ruleArns.push(`\${aws_cloudwatch_event_rule.${ruleId}.arn}`);
+      const target = resources(s, 'aws_cloudwatch_event_target').find((t) => t.rule === `\${aws_cloudwatch_event_rule.${ruleId}.name}`)!;
+      expect(target.arn, at).to.equal(queueArn);
+    }
+    const doc = Object.entries(s.data!.aws_iam_policy_document).find(([id]) => id.startsWith('dr-lambda_requeue_queue-policy-document_'))![1];
+    expect(doc.statement).to.deep.equal([
+      {
+        sid: 'EventRulesSend',
+        effect: 'Allow',
+        principals: [{ type: 'Service', identifiers: ['events.amazonaws.com'] }],
+        actions: ['sqs:SendMessage'],
+        resources: [queueArn],
+        condition: [{ test: 'ArnEquals', variable: 'aws:SourceArn', values: ruleArns }],
+      },
+    ]);
+    expect(resourceAt(s, 'aws_sqs_queue_policy', 'requeue_queue-policy').queue_url).to.equal(queueArn.replace('.arn}', '.url}'));
+  });
+
+  it('requeue: no replica rule when the stack has no database', () => {
+    const { database: _none, ...spec } = base().spec;
+    const s = synth({ spec });
+    expect(Object.keys(s.resource.aws_cloudwatch_event_rule).filter((id) => id.includes('replica-events'))).to.deep.equal([]);
+  });
+
+  it('self-watch alarms notify the DR notification topic on ALARM and on OK', () => {
+    const alarms = resources(synth(), 'aws_cloudwatch_metric_alarm');
+    expect(alarms.map((a) => a.alarm_name).sort()).to.deep.equal(
+      ['dr-dr-failover-dead-letters', 'dr-dr-failover-degraded', 'dr-dr-failover-errors', 'dr-dr-failover-heartbeat', 'dr-dr-failover-invalid-spec'],
+    );
+    for (const a of alarms) {
+      expect(a.alarm_actions, String(a.alarm_name)).to.deep.equal(['arn:aws:sns:eu-central-1:123456789012:dr-dr-notifications']);
+      expect(a.ok_actions, String(a.alarm_name)).to.deep.equal(a.alarm_actions);
+    }
+    const dlq = resourceAt(synth(), 'aws_cloudwatch_metric_alarm', 'alarms_dead-letters').dimensions as Record<string, string>;
+    expect(dlq.QueueName).to.match(/^\$\{aws_sqs_queue\.dr-lambda_dead-letter-queue_[0-9A-F]+\.name\}$/);
+  });
+
+  describe('ratePeriodSeconds', () => {
+    const cases: Record<string, number> = { 'rate(1 minute)': 60, 'rate(5 minutes)': 300, 'rate(1 hour)': 3600, 'rate(2 days)': 172800 };
+    for (const [expression, want] of Object.entries(cases)) it(`${expression} is ${want} s`, () => expect(ratePeriodSeconds(expression)).to.equal(want));
+    it('refuses a cron expression, naming it', () => {
+      expect(() => ratePeriodSeconds('cron(0 * * * ? *)')).to.throw('resyncScheduleExpression must be an EventBridge rate(...) expression, got: "cron(0 * * * ? *)"');
+    });
   });
 
   it('wakes up on Parameter Store changes of the mode parameter', () => {
@@ -213,7 +408,17 @@ describe('terraform: dr-lambda module', () => {
       'timeout 901': { props: () => ({ timeoutSeconds: 901 }), error: 'timeoutSeconds must be an integer between 1 and 900, got: 901' },
       'memory 64': { props: () => ({ memoryMb: 64 }), error: 'memoryMb must be an integer between 128 and 10240, got: 64' },
       'retention 8': { props: () => ({ logRetentionDays: 8 }), error: 'logRetentionDays must be one of 1, 3, 5, 7, 14, 30' },
-      'schedule': { props: () => ({ resyncScheduleExpression: 'every minute' }), error: 'resyncScheduleExpression must be an EventBridge rate(...) or cron(...) expression, got: "every minute"' },
+      'schedule': { props: () => ({ resyncScheduleExpression: 'every minute' }), error: 'resyncScheduleExpression must be an EventBridge rate(...) expression, got: "every minute"' },
+      'cron resync: the heartbeat alarm needs a known period': {
+        props: () => ({ resyncScheduleExpression: 'cron(* * * * ? *)' }),
+        error: 'resyncScheduleExpression must be an EventBridge rate(...) expression, got: "cron(* * * * ? *)"',
+      },
+      'heartbeat window over a day at a 30-minute resync': {
+        props: () => ({ resyncScheduleExpression: 'rate(30 minutes)', heartbeatMissingPeriods: 49 }),
+        error: "heartbeatMissingPeriods × the resync period (1800 s) must be at most 86400 s (CloudWatch's evaluation window), got: 49",
+      },
+      'heartbeat periods 0': { props: () => ({ heartbeatMissingPeriods: 0 }), error: 'heartbeatMissingPeriods must be an integer between 1 and 100, got: 0' },
+      'degraded minutes 1441': { props: () => ({ degradedAlarmMinutes: 1441 }), error: 'degradedAlarmMinutes must be an integer between 1 and 1440, got: 1441' },
       'drill duration 0': { props: () => ({ spec: { ...base().spec, drill: { durationMinutes: 0, maxReplicaLagSeconds: 300 } } }), error: 'spec.drill.durationMinutes must be an integer between 1 and 1440, got: 0' },
       'lease shorter than a pass': { props: () => ({ timeoutSeconds: 600, spec: { ...base().spec, leaseSeconds: 300 } }), error: 'spec.leaseSeconds must be >= timeoutSeconds (600), got: 300' },
       'missing entry': { props: () => ({ handlerEntry: '/nonexistent/handler.ts' }), error: 'lambda entry not found: /nonexistent/handler.ts' },

@@ -1,6 +1,14 @@
 /**
- * Rule S8 as a check over policy statements: no Allow of a mutating action on the resource "*".
+ * Rule S8 as a check over policy statements: no Allow of a mutating action on the resource "*", except the actions
+ * AWS authorizes on "*" only, and then only under the condition that narrows them (WILDCARD_EXCEPTIONS).
  */
+
+/** A condition as synthesized (`condition` blocks of aws_iam_policy_document). */
+export interface Condition {
+  test: string;
+  variable: string;
+  values: string[];
+}
 
 /** A statement as synthesized (resources may be one Terraform expression string). */
 export interface Statement {
@@ -8,6 +16,23 @@ export interface Statement {
   effect?: string;
   actions: string[];
   resources?: string[] | string;
+  condition?: Condition[];
+}
+
+/**
+ * S8's exceptions: mutating actions with no resource-level permissions (the Service Authorization Reference lists
+ * only "*"), allowed on "*" when the statement carries this condition with concrete values.
+ * cloudwatch:PutMetricData: resource "*" only; condition key cloudwatch:namespace.
+ */
+export const WILDCARD_EXCEPTIONS: Readonly<Record<string, { readonly test: string; readonly variable: string }>> = {
+  'cloudwatch:PutMetricData': { test: 'StringEquals', variable: 'cloudwatch:namespace' },
+};
+
+/** Whether `action` on "*" is one of S8's exceptions and `conditions` narrow it as the exception requires. */
+export function isNarrowedException(action: string, conditions: readonly Condition[] = []): boolean {
+  const required = WILDCARD_EXCEPTIONS[action];
+  if (required === undefined) return false;
+  return conditions.some((c) => c.test === required.test && c.variable === required.variable && c.values.length > 0 && c.values.every((v) => v !== '' && !v.includes('*')));
 }
 
 /** Rule S8's definition: an action is mutating unless its name starts with Describe, List or Get. */
@@ -27,6 +52,6 @@ export function hasWildcardResource(resources: Statement['resources']): boolean 
 export function wildcardMutations(statements: Statement[]): string[] {
   return statements
     .filter((st) => (st.effect ?? 'Allow') === 'Allow' && hasWildcardResource(st.resources))
-    .flatMap((st) => st.actions.filter(isMutating).map((a) => `${st.sid ?? '(no sid)'}: ${a}`));
+    .flatMap((st) => st.actions.filter((a) => isMutating(a) && !isNarrowedException(a, st.condition)).map((a) => `${st.sid ?? '(no sid)'}: ${a}`));
 }
 

@@ -43,10 +43,20 @@ describe('terraform: IAM policies (rule S8)', () => {
         'elasticloadbalancing:RegisterTargets', 'elasticloadbalancing:DeregisterTargets',
         'route53:GetHealthCheckStatus', 'sns:Publish', 'kms:Decrypt', 'kms:GenerateDataKey',
         'sqs:SendMessage', 'logs:CreateLogStream', 'logs:PutLogEvents',
+        'sqs:SendMessage', 'sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes',
+        'cloudwatch:PutMetricData',
       ].sort(),
     );
     const wildcards = statementsOf(doc).filter((st) => hasWildcardResource(st.resources)).map((st) => st.sid);
-    expect(wildcards).to.deep.equal(['ReadMetrics', 'DescribeAsgs', 'ListTasks', 'DescribeTargets']);
+    expect(wildcards).to.deep.equal(['ReadMetrics', 'DescribeAsgs', 'ListTasks', 'DescribeTargets', 'PublishMetrics']);
+  });
+
+  it('the reconciler publishes metrics only into its own namespace (S8 exception), and requeues on its own queue only', () => {
+    const doc = Object.entries(s.data!.aws_iam_policy_document).find(([id]) => id.startsWith('dr-lambda_policy_'))![1];
+    const bySid = Object.fromEntries(statementsOf(doc).map((st) => [st.sid, st]));
+    expect(bySid.PublishMetrics.condition).to.deep.equal([{ test: 'StringEquals', variable: 'cloudwatch:namespace', values: ['PilotLight'] }]);
+    expect(bySid.Requeue.resources).to.have.length(1);
+    expect((bySid.Requeue.resources as string[])[0]).to.match(/^\$\{aws_sqs_queue\.dr-lambda_requeue_[0-9A-F]+\.arn\}$/);
   });
 
   describe('the check itself', () => {
@@ -57,6 +67,19 @@ describe('terraform: IAM policies (rule S8)', () => {
       'mutating on a scoped wildcard ARN': { statement: { sid: 'Scoped', actions: ['ec2:CreateTags'], resources: ['arn:aws:ec2:eu-central-1:123456789012:instance/*'] }, want: [] },
       'Deny on *': { statement: { sid: 'Deny', effect: 'Deny', actions: ['iam:PassRole'], resources: ['*'] }, want: [] },
       'BatchGetImage counts as mutating': { statement: { sid: 'Batch', actions: ['ecr:BatchGetImage'], resources: ['*'] }, want: ['Batch: ecr:BatchGetImage'] },
+      'PutMetricData on * without a condition': { statement: { sid: 'Metrics', actions: ['cloudwatch:PutMetricData'], resources: ['*'] }, want: ['Metrics: cloudwatch:PutMetricData'] },
+      'PutMetricData on * with the namespace condition': {
+        statement: { sid: 'Metrics', actions: ['cloudwatch:PutMetricData'], resources: ['*'], condition: [{ test: 'StringEquals', variable: 'cloudwatch:namespace', values: ['PilotLight'] }] },
+        want: [],
+      },
+      'PutMetricData on * with a wildcard namespace': {
+        statement: { sid: 'Metrics', actions: ['cloudwatch:PutMetricData'], resources: ['*'], condition: [{ test: 'StringLike', variable: 'cloudwatch:namespace', values: ['*'] }] },
+        want: ['Metrics: cloudwatch:PutMetricData'],
+      },
+      'the namespace condition does not excuse other actions': {
+        statement: { sid: 'Alarms', actions: ['cloudwatch:SetAlarmState'], resources: ['*'], condition: [{ test: 'StringEquals', variable: 'cloudwatch:namespace', values: ['PilotLight'] }] },
+        want: ['Alarms: cloudwatch:SetAlarmState'],
+      },
     };
     for (const [name, c] of Object.entries(cases)) {
       it(name, () => {

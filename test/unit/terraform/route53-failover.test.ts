@@ -42,7 +42,7 @@ describe('terraform: route53-failover module', () => {
         at: 'primary-health-check',
         want: { request_interval: 10, failure_threshold: 1, resource_path: '/health' },
       },
-      'alarm: N of M, missing data breaching, us-east-1': {
+      'alarm: N of M, missing data missing (S10), us-east-1': {
         props: { alarmEvaluationPeriods: 5, alarmDatapointsToAlarm: 3 },
         type: 'aws_cloudwatch_metric_alarm',
         at: 'primary-health-alarm',
@@ -56,7 +56,7 @@ describe('terraform: route53-failover module', () => {
           datapoints_to_alarm: 3,
           comparison_operator: 'LessThanThreshold',
           threshold: 1,
-          treat_missing_data: 'breaching',
+          treat_missing_data: 'missing',
           provider: 'aws.us_east_1',
         },
       },
@@ -66,7 +66,7 @@ describe('terraform: route53-failover module', () => {
         at: 'alarm-topic',
         want: { name: 'stg-primary-health-alarm', provider: 'aws.us_east_1' },
       },
-      'PRIMARY record: primary ALB, with the health check': {
+      'PRIMARY record: primary ALB, no target-health evaluation (S9: a blip of the primary never moves users)': {
         props: {},
         type: 'aws_route53_record',
         at: 'primary-record',
@@ -75,7 +75,7 @@ describe('terraform: route53-failover module', () => {
           name: 'app.example.com',
           type: 'A',
           failover_routing_policy: { type: 'PRIMARY' },
-          alias: { name: 'primary-alb.eu-west-1.elb.amazonaws.com', zone_id: 'Z32O12XQLNTSW2', evaluate_target_health: true },
+          alias: { name: 'primary-alb.eu-west-1.elb.amazonaws.com', zone_id: 'Z32O12XQLNTSW2', evaluate_target_health: false },
         },
       },
       'SECONDARY record: DR ALB, no target-health evaluation': {
@@ -86,6 +86,31 @@ describe('terraform: route53-failover module', () => {
           failover_routing_policy: { type: 'SECONDARY' },
           alias: { name: 'dr-alb.eu-central-1.elb.amazonaws.com', zone_id: 'Z215JYRZR1TBD5', evaluate_target_health: false },
         },
+      },
+      'traffic gate alarm: TrafficToDr of the environment, DR region, ALARM at >= 1, a gap keeps the last state': {
+        props: { environment: 'stg' },
+        type: 'aws_cloudwatch_metric_alarm',
+        at: 'traffic-gate_alarm',
+        want: {
+          alarm_name: 'stg-traffic-to-dr',
+          namespace: 'PilotLight',
+          metric_name: 'TrafficToDr',
+          dimensions: { Environment: 'stg' },
+          statistic: 'Maximum',
+          period: 60,
+          evaluation_periods: 1,
+          datapoints_to_alarm: 1,
+          comparison_operator: 'GreaterThanOrEqualToThreshold',
+          threshold: 1,
+          treat_missing_data: 'ignore',
+          provider: 'aws.dr',
+        },
+      },
+      'traffic gate check: CLOUDWATCH_METRIC, not inverted, last known status without data': {
+        props: {},
+        type: 'aws_route53_health_check',
+        at: 'traffic-gate_health-check',
+        want: { type: 'CLOUDWATCH_METRIC', invert_healthcheck: false, insufficient_data_health_status: 'LastKnownStatus', provider: 'aws' },
       },
       'notification topic lives in the DR region': {
         props: {},
@@ -101,15 +126,55 @@ describe('terraform: route53-failover module', () => {
     }
   });
 
-  it('wires the alarm to the alarm topic and the records to the health check', () => {
+  it('wires the endpoint check to the us-east-1 alarm and the alarm to the alarm topic', () => {
     const s = synth();
     const alarm = resourceAt(s, 'aws_cloudwatch_metric_alarm', 'primary-health-alarm');
     expect(alarm.alarm_actions).to.have.length(1);
     expect((alarm.alarm_actions as string[])[0]).to.match(/^\$\{aws_sns_topic\.failover_alarm-topic_[0-9A-F]+\.arn\}$/);
     expect(alarm.ok_actions).to.deep.equal(alarm.alarm_actions);
-    expect(alarm.dimensions).to.deep.equal({ HealthCheckId: '${aws_route53_health_check.failover_primary-health-check_' + healthCheckSuffix(s) + '.id}' });
-    expect(resourceAt(s, 'aws_route53_record', 'primary-record').health_check_id).to.equal((alarm.dimensions as Record<string, string>).HealthCheckId);
+    expect(alarm.dimensions).to.deep.equal({ HealthCheckId: '${aws_route53_health_check.failover_primary-health-check_' + healthCheckSuffix(s, 'primary-health-check') + '.id}' });
+  });
+
+  it('S9: the PRIMARY record follows the traffic gate alone, and the gate follows the TrafficToDr alarm in the DR region', () => {
+    const s = synth();
+    const gate = resourceAt(s, 'aws_route53_health_check', 'traffic-gate_health-check');
+    const gateAlarmId = Object.keys(s.resource.aws_cloudwatch_metric_alarm).find((id) => id.startsWith('failover_traffic-gate_alarm_'));
+    expect(gate.cloudwatch_alarm_name).to.equal(`\${aws_cloudwatch_metric_alarm.${gateAlarmId}.alarm_name}`);
+    const regionId = Object.keys(s.data!.aws_region).find((id) => id.startsWith('failover_traffic-gate_alarm-region_'))!;
+    expect(gate.cloudwatch_alarm_region).to.equal(`\${data.aws_region.${regionId}.name}`);
+    expect(s.data!.aws_region[regionId].provider, 'the region of the alarm is the DR provider').to.equal('aws.dr');
+
+    const primary = resourceAt(s, 'aws_route53_record', 'primary-record');
+    expect(primary.health_check_id).to.equal('${aws_route53_health_check.failover_traffic-gate_health-check_' + healthCheckSuffix(s, 'traffic-gate_health-check') + '.id}');
     expect(resourceAt(s, 'aws_route53_record', 'secondary-record')).not.to.have.property('health_check_id');
+    // The endpoint check is a detection signal only: no record uses it.
+    const endpointCheck = '${aws_route53_health_check.failover_primary-health-check_' + healthCheckSuffix(s, 'primary-health-check') + '.id}';
+    expect(resources(s, 'aws_route53_record').map((r) => r.health_check_id)).not.to.include(endpointCheck);
+  });
+
+  it('tells the DR notification topic when the gate opens and closes', () => {
+    const s = synth();
+    const alarm = resourceAt(s, 'aws_cloudwatch_metric_alarm', 'traffic-gate_alarm');
+    expect(alarm.alarm_actions).to.have.length(1);
+    expect((alarm.alarm_actions as string[])[0]).to.match(/^\$\{aws_sns_topic\.failover_notification-topic_[0-9A-F]+\.arn\}$/);
+    expect(alarm.ok_actions).to.deep.equal(alarm.alarm_actions);
+  });
+
+  describe('probeUrl: what the endpoint check requests, for the reconciler to probe the same (S10)', () => {
+    const cases: Record<string, { props: Partial<BaseProps>; want: string }> = {
+      'defaults: port 443 is implied': { props: {}, want: 'https://primary.app.example.com/' },
+      'custom path': { props: { healthCheckPath: '/health' }, want: 'https://primary.app.example.com/health' },
+      'another port is spelled out': { props: { healthCheckPort: 8443, healthCheckPath: '/health' }, want: 'https://primary.app.example.com:8443/health' },
+    };
+    for (const [name, c] of Object.entries(cases)) {
+      it(name, () => {
+        let failover: Route53Failover | undefined;
+        synthModule((scope, p) => {
+          failover = build(scope, p, c.props);
+        });
+        expect(failover!.probeUrl).to.equal(c.want);
+      });
+    }
   });
 
   it('encrypts both topics with customer-managed keys that CloudWatch alarms may use', () => {
@@ -153,8 +218,8 @@ describe('terraform: route53-failover module', () => {
   });
 });
 
-/** The generated suffix of the health check's logical id. */
-function healthCheckSuffix(s: Synthesized): string {
-  const id = Object.keys(s.resource.aws_route53_health_check)[0];
-  return id.replace('failover_primary-health-check_', '');
+/** The generated suffix of the logical id of the health check at `path` (under the construct `failover`). */
+function healthCheckSuffix(s: Synthesized, path: string): string {
+  const id = Object.keys(s.resource.aws_route53_health_check).find((k) => k.startsWith(`failover_${path}_`))!;
+  return id.replace(`failover_${path}_`, '');
 }

@@ -61,7 +61,6 @@ describe('terraform: dr-pilot-light stack', () => {
     const expected: Record<string, string> = {
       aws_route53_health_check: 'aws',
       aws_route53_record: 'aws',
-      aws_cloudwatch_metric_alarm: 'aws.us_east_1',
     };
     for (const [type, byId] of Object.entries(s.resource)) {
       for (const [id, r] of Object.entries(byId)) {
@@ -73,6 +72,38 @@ describe('terraform: dr-pilot-light stack', () => {
     expect(resourceAt(s, 'aws_db_instance', 'database_replica').provider).to.equal('aws.dr');
     expect(resourceAt(s, 'aws_sns_topic', 'alarm-topic').provider).to.equal('aws.us_east_1');
     expect(resourceAt(s, 'aws_sns_topic', 'notification-topic').provider).to.equal('aws.dr');
+    // Route 53 health-check metrics exist only in us-east-1; the reconciler's metrics (gate, self-watch) in the DR region.
+    const alarmRegions = Object.fromEntries(resources(s, 'aws_cloudwatch_metric_alarm').map((a) => [a.alarm_name, a.provider]));
+    expect(alarmRegions).to.deep.equal({
+      'dr-primary-health': 'aws.us_east_1',
+      'dr-traffic-to-dr': 'aws.dr',
+      'dr-dr-failover-errors': 'aws.dr',
+      'dr-dr-failover-dead-letters': 'aws.dr',
+      'dr-dr-failover-heartbeat': 'aws.dr',
+      'dr-dr-failover-degraded': 'aws.dr',
+      'dr-dr-failover-invalid-spec': 'aws.dr',
+    });
+  });
+
+  it('S9: the PRIMARY record follows the traffic gate alone; the gate follows TrafficToDr of this environment', () => {
+    const primary = resourceAt(s, 'aws_route53_record', 'primary-record');
+    expect(primary.health_check_id).to.match(/^\$\{aws_route53_health_check\.route53-failover_traffic-gate_health-check_[0-9A-F]+\.id\}$/);
+    expect((primary.alias as { evaluate_target_health: boolean }).evaluate_target_health).to.equal(false);
+    const gate = resourceAt(s, 'aws_route53_health_check', 'traffic-gate_health-check');
+    expect(gate.cloudwatch_alarm_region).to.match(/^\$\{data\.aws_region\..+\.name\}$/);
+    const region = Object.entries(s.data!.aws_region).find(([id]) => String(gate.cloudwatch_alarm_region).includes(id))![1];
+    expect(region.provider, 'the alarm region is the DR provider\'s').to.equal('aws.dr');
+    expect(resourceAt(s, 'aws_cloudwatch_metric_alarm', 'traffic-gate_alarm').dimensions).to.deep.equal({ Environment: 'dr' });
+  });
+
+  it('threads the probe settings into the spec (S10) and the alarm thresholds from the variables (S11)', () => {
+    const spec = String(resourceAt(s, 'aws_ssm_parameter', 'spec-parameter').value);
+    expect(spec).to.contain('"probeUrl" = "https://${var.primary_endpoint_fqdn}${var.health_check_path}"');
+    expect(spec).to.contain('"probeTimeoutSeconds" = var.probe_timeout_seconds');
+    expect(spec).to.contain('"probeOnlyReadings" = var.probe_only_unhealthy_readings');
+    const alarms = Object.fromEntries(resources(s, 'aws_cloudwatch_metric_alarm').map((a) => [a.alarm_name, a]));
+    expect(alarms['dr-dr-failover-heartbeat'].evaluation_periods).to.equal('${var.heartbeat_missing_periods}');
+    expect(alarms['dr-dr-failover-degraded'].evaluation_periods).to.equal('${var.degraded_alarm_minutes}');
   });
 
   it('documents every output', () => {
