@@ -247,13 +247,22 @@ export class DrPilotLightStack extends TerraformStack {
         replicaArn: this.database.replica.arn,
         alarmArn: this.failover.alarmArn,
         healthCheckId: this.failover.healthCheckId,
-        asgArns: this.ecs.asgs.map((a) => a.asg.group.arn),
+        // The limits are the largest either mode asks for: the reconciler writes nothing else (rule S12).
+        asgs: this.ecs.asgs.map((a) => ({
+          arn: a.asg.group.arn,
+          maxSizeLimit: Token.asNumber(Fn.max([asg(a.props.name, 'pilot_light', 'max_size'), asg(a.props.name, 'active', 'max_size')])),
+          minSizeLimit: Token.asNumber(Fn.max([asg(a.props.name, 'pilot_light', 'min_size'), asg(a.props.name, 'active', 'min_size')])),
+          instanceTypes: a.props.instanceTypes,
+        })),
         launchTemplateArns: this.ecs.asgs.map((a) => a.asg.launchTemplate.arn),
+        imageId: ami.insecureValue,
         instanceSubnetIds: v.dr_private_subnet_ids.listValue,
         instanceSecurityGroupIds: Token.asList(Fn.tolist([this.ecs.instanceSecurityGroup.id])),
         clusterName,
         clusterArn: this.ecs.cluster.arn,
         serviceArns: this.ecs.services.map((s) => s.service.id),
+        // The family of each service's task definition (arn:…:task-definition/<family>:<revision>).
+        taskDefinitionFamilies: this.ecs.services.map((s) => Token.asString(Fn.element(Fn.split(':', Fn.element(Fn.split('/', s.service.taskDefinition), 1)), 0))),
         targetGroupArns: [
           ...this.ecs.services.flatMap((s) => (s.targetGroup ? [s.targetGroup.arn] : [])),
           ...this.ecs.asgs.flatMap((a) => a.targetGroups.map((tg) => tg.arn)),
@@ -262,9 +271,14 @@ export class DrPilotLightStack extends TerraformStack {
         notificationKeyArn: this.failover.notificationKey.arn,
       },
       alarmTopicArn: this.failover.alarmTopic.arn,
+      operatorPrincipalArns: v.dr_operator_principal_arns.listValue,
+      deployerPrincipalArns: v.dr_deployer_principal_arns.listValue,
       provider: this.drProvider,
       alarmProvider: this.alarmProvider,
     });
+    // The reconciler and the operators' drctl passes notify; nobody else may publish to the topic.
+    this.failover.allowNotificationPublishers([this.reconciler.role.arn]);
+    this.failover.allowNotificationPublishers(v.dr_operator_principal_arns.listValue);
 
     const output = (id: string, value: string, description: string) => new TerraformOutput(this, id, { value, description });
     output('dr_alb_dns_name', this.ecs.alb.dnsName, 'DNS name of the DR ALB (SECONDARY record target).');
@@ -278,6 +292,7 @@ export class DrPilotLightStack extends TerraformStack {
     output('state_table_name', this.reconciler.stateTable.name, 'DynamoDB table of the reconciler lease, status and drill record.');
     output('replica_identifier', this.database.replicaIdentifier, 'The DR read replica.');
     output('replicated_primary_db_arn', this.database.primaryArn, 'The primary DB instance the replica follows.');
+    output('guardrail_policy_json', this.reconciler.guardrailDocument.json, 'Deny-unless-named guardrail for the mode and spec parameters, state table, function and role: attach as an SCP to the DR account (docs/terraform.md).');
   }
 }
 

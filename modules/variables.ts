@@ -294,6 +294,18 @@ export const VARIABLE_DEFINITIONS = {
     description: 'Retention of the reconciler and ECS task log groups, days.',
     validation: [{ condition: 'contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)', errorMessage: 'log_retention_days must be a value CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, ...).' }],
   },
+  dr_operator_principal_arns: {
+    type: 'list(string)',
+    default: [],
+    description: 'IAM principal ARNs (ArnLike patterns allowed) of the operators who may set the mode, run drctl passes and publish DR notifications; named in the notification topic policy and the guardrail policy.',
+    validation: [{ condition: 'alltrue([for a in var.dr_operator_principal_arns : can(regex("^arn:aws[a-z-]*:(iam|sts)::", a))])', errorMessage: 'dr_operator_principal_arns must all be IAM or STS principal ARNs (arn:aws:iam::...).' }],
+  },
+  dr_deployer_principal_arns: {
+    type: 'list(string)',
+    default: [],
+    description: 'IAM principal ARNs (ArnLike patterns allowed) that deploy this stack: in the guardrail policy, the only ones besides the account root that may change the spec parameter, the reconciler function and its role.',
+    validation: [{ condition: 'alltrue([for a in var.dr_deployer_principal_arns : can(regex("^arn:aws[a-z-]*:(iam|sts)::", a))])', errorMessage: 'dr_deployer_principal_arns must all be IAM or STS principal ARNs (arn:aws:iam::...).' }],
+  },
 } satisfies Record<string, TerraformVariableConfig>;
 
 /** Name of a declared variable. */

@@ -116,3 +116,5 @@ lease_seconds                 = 300
 lambda_timeout_seconds        = 120
 lambda_memory_mb              = 512
 log_retention_days            = 30
+dr_operator_principal_arns    = [] # e.g. ["arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_DrOperator_*"]
+dr_deployer_principal_arns    = [] # e.g. ["arn:aws:iam::123456789012:role/terraform-deployer"]

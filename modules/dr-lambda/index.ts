@@ -34,11 +34,15 @@ import type { DrEnvironment, EnvironmentSpec } from '../../reconciler/spec';
 import { API_VERSION_LITERAL, KIND_LITERAL } from './spec-constants';
 import { bundleLambda, BUNDLE_FILE, projectRoot } from './bundle';
 import { ReconcilerResources, reconcilerPolicyStatements } from './policy';
+import { guardrailStatements } from './guardrail';
 import { dashboardBody } from './dashboard';
 import { checkIntegerRange, checkMatches, checkOneOf } from '../validate';
 
 /** The initial (and pilot-light) value of the mode parameter. */
 export const INITIAL_MODE = 'pilot-light';
+
+/** The `allowed_pattern` of the mode parameter: the two modes and nothing else. */
+export const MODE_PATTERN = '^(pilot-light|active)$';
 
 /** `source` of the drill rule's input. */
 export const DRILL_EVENT_SOURCE = 'pilot-light.drill';
@@ -57,7 +61,7 @@ export type ReconcilerSpecInput = Omit<EnvironmentSpec, 'modeParameter' | 'state
 /** ARNs the policy needs that other modules own. */
 export type ReconcilerTargetResources = Omit<
   ReconcilerResources,
-  'partition' | 'region' | 'accountId' | 'modeParameterArn' | 'specParameterArn' | 'stateTableArn' | 'deadLetterQueueArn' | 'logGroupArn'
+  'partition' | 'region' | 'accountId' | 'environment' | 'modeParameterArn' | 'specParameterArn' | 'stateTableArn' | 'deadLetterQueueArn' | 'logGroupArn'
 >;
 
 /** Props of {@link DrLambda}. */
@@ -86,6 +90,10 @@ export interface DrLambdaProps {
   readonly targets: ReconcilerTargetResources;
   /** The alarm topic (us-east-1): the Lambda subscribes to it. */
   readonly alarmTopicArn: string;
+  /** IAM principals (ARNs or patterns) who may set the mode and write the state table, in the guardrail. @default [] */
+  readonly operatorPrincipalArns?: string[];
+  /** IAM principals (ARNs or patterns) who deploy the stack: the only ones the guardrail lets change the spec, function and role. @default [] */
+  readonly deployerPrincipalArns?: string[];
   /** Provider in the DR region. */
   readonly provider: AwsProvider;
   /** Provider in the alarm topic's region (us-east-1): the subscription must be made there. */
@@ -108,6 +116,10 @@ export class DrLambda extends Construct {
   readonly drillRule: CloudwatchEventRule;
   /** The role's policy document (rule S8). */
   readonly policyDocument: DataAwsIamPolicyDocument;
+  /** The function's role. */
+  readonly role: IamRole;
+  /** The guardrail (SCP or permissions-boundary deny statements, see guardrail.ts); Terraform renders it, nothing attaches it. */
+  readonly guardrailDocument: DataAwsIamPolicyDocument;
 
   constructor(scope: Construct, id: string, props: DrLambdaProps) {
     super(scope, id);
@@ -155,6 +167,8 @@ export class DrLambda extends Construct {
       description: 'Desired DR mode: pilot-light or active. Written by operators, drills and the alarm path; read by the reconciler.',
       type: 'String',
       value: INITIAL_MODE,
+      // SSM itself refuses any other value (rule S6 at the source): not `Active `, not JSON, not empty.
+      allowedPattern: MODE_PATTERN,
       // Rule S7: after creation the value belongs to operators and the reconciler; a deploy must not reset it.
       lifecycle: { ignoreChanges: ['value'] },
     });
@@ -190,7 +204,7 @@ export class DrLambda extends Construct {
       provider,
       statement: [{ effect: 'Allow', actions: ['sts:AssumeRole'], principals: [{ type: 'Service', identifiers: ['lambda.amazonaws.com'] }] }],
     });
-    const role = new IamRole(this, 'role', { provider, name: functionName, assumeRolePolicy: trust.json });
+    const role = (this.role = new IamRole(this, 'role', { provider, name: functionName, assumeRolePolicy: trust.json }));
     this.policyDocument = new DataAwsIamPolicyDocument(this, 'policy', {
       provider,
       statement: reconcilerPolicyStatements({
@@ -198,6 +212,7 @@ export class DrLambda extends Construct {
         partition: partition.partition,
         region: region.name,
         accountId: account.accountId,
+        environment: env,
         modeParameterArn: this.modeParameter.arn,
         specParameterArn: this.specParameter.arn,
         stateTableArn: this.stateTable.arn,
@@ -227,6 +242,8 @@ export class DrLambda extends Construct {
       // One pass at a time (DESIGN §2); the lease covers operators running drctl beside it.
       reservedConcurrentExecutions: 1,
       deadLetterConfig: { targetArn: dlq.arn },
+      // X-Ray traces of every pass (the SDK calls show as subsegments): where a slow failover spent its time.
+      tracingConfig: { mode: 'Active' },
       environment: {
         variables: {
           DR_SPEC_PARAMETER: this.specParameter.name,
@@ -283,10 +300,55 @@ export class DrLambda extends Construct {
       sourceArn: props.alarmTopicArn,
     });
 
+    // Writes to the spec change what the reconciler may touch (S12): every change is announced on the topic,
+    // whoever made it (a deploy included), so an unexpected one is seen. The topic's policies admit rules `${env}-…`.
+    const topicArn = props.spec.notificationTopicArn;
+    if (topicArn !== undefined) this.notifyOnSpecChange(functionName, env, topicArn);
+
+    this.guardrailDocument = new DataAwsIamPolicyDocument(this, 'guardrail', {
+      provider,
+      statement: guardrailStatements({
+        partition: partition.partition,
+        accountId: account.accountId,
+        modeParameterArn: this.modeParameter.arn,
+        specParameterArn: this.specParameter.arn,
+        stateTableArn: this.stateTable.arn,
+        functionArn: this.function.arn,
+        roleArn: role.arn,
+        operatorPrincipalArns: props.operatorPrincipalArns ?? [],
+        deployerPrincipalArns: props.deployerPrincipalArns ?? [],
+      }),
+    });
+
     new CloudwatchDashboard(this, 'dashboard', {
       provider,
       dashboardName: `${env}-pilot-light`,
       dashboardBody: Fn.jsonencode(dashboardBody({ environment: env, region: region.name, functionName })),
+    });
+  }
+
+  /** EventBridge rule on changes of the spec parameter → a message on the notification topic. */
+  private notifyOnSpecChange(functionName: string, env: string, topicArn: string): void {
+    const provider = this.function.provider;
+    const specRule = new CloudwatchEventRule(this, 'spec-change-rule', {
+      provider,
+      name: `${functionName}-spec-change`,
+      description: `Notifies ${env} DR operators whenever ${this.specParameter.name} changes`,
+      eventPattern: Fn.jsonencode({
+        source: ['aws.ssm'],
+        'detail-type': ['Parameter Store Change'],
+        detail: { name: [this.specParameter.name] },
+      }),
+    });
+    new CloudwatchEventTarget(this, 'spec-change-target', {
+      provider,
+      rule: specRule.name,
+      targetId: 'notification-topic',
+      arn: topicArn,
+      inputTransformer: {
+        inputPaths: { name: '$.detail.name', operation: '$.detail.operation', time: '$.time', account: '$.account' },
+        inputTemplate: '"[pilot-light] DR spec parameter <name> changed (<operation>) at <time> in account <account>. If no deploy did this, check CloudTrail: the spec decides what the reconciler may touch."',
+      },
     });
   }
 

@@ -36,17 +36,19 @@ describe('terraform: IAM policies (rule S8)', () => {
         'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem',
         'rds:DescribeDBInstances', 'rds:PromoteReadReplica',
         'cloudwatch:GetMetricStatistics', 'cloudwatch:DescribeAlarms',
-        'autoscaling:DescribeAutoScalingGroups', 'autoscaling:UpdateAutoScalingGroup',
-        'ec2:RunInstances', 'ec2:RunInstances', 'ec2:CreateTags',
+        // One UpdateAutoScalingGroup statement per group (each has its own size limits).
+        'autoscaling:DescribeAutoScalingGroups', 'autoscaling:UpdateAutoScalingGroup', 'autoscaling:UpdateAutoScalingGroup',
+        'ec2:RunInstances', 'ec2:RunInstances', 'ec2:RunInstances', 'ec2:CreateTags',
         'ecs:DescribeServices', 'ecs:UpdateService', 'ecs:ListTasks', 'ecs:DescribeTasks',
         'elasticloadbalancing:DescribeTargetGroups', 'elasticloadbalancing:DescribeTargetHealth',
         'elasticloadbalancing:RegisterTargets', 'elasticloadbalancing:DeregisterTargets',
         'route53:GetHealthCheckStatus', 'sns:Publish', 'kms:Decrypt', 'kms:GenerateDataKey',
         'sqs:SendMessage', 'logs:CreateLogStream', 'logs:PutLogEvents',
+        'xray:PutTraceSegments', 'xray:PutTelemetryRecords',
       ].sort(),
     );
     const wildcards = statementsOf(doc).filter((st) => hasWildcardResource(st.resources)).map((st) => st.sid);
-    expect(wildcards).to.deep.equal(['ReadMetrics', 'DescribeAsgs', 'ListTasks', 'DescribeTargets']);
+    expect(wildcards).to.deep.equal(['ReadMetrics', 'DescribeAsgs', 'ListTasks', 'DescribeTargets', 'Tracing']);
   });
 
   describe('the check itself', () => {
@@ -57,6 +59,7 @@ describe('terraform: IAM policies (rule S8)', () => {
       'mutating on a scoped wildcard ARN': { statement: { sid: 'Scoped', actions: ['ec2:CreateTags'], resources: ['arn:aws:ec2:eu-central-1:123456789012:instance/*'] }, want: [] },
       'Deny on *': { statement: { sid: 'Deny', effect: 'Deny', actions: ['iam:PassRole'], resources: ['*'] }, want: [] },
       'BatchGetImage counts as mutating': { statement: { sid: 'Batch', actions: ['ecr:BatchGetImage'], resources: ['*'] }, want: ['Batch: ecr:BatchGetImage'] },
+      'X-Ray trace upload on * is the one exception': { statement: { sid: 'Tracing', actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'xray:PutEncryptionConfig'], resources: ['*'] }, want: ['Tracing: xray:PutEncryptionConfig'] },
     };
     for (const [name, c] of Object.entries(cases)) {
       it(name, () => {
