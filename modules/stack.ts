@@ -145,6 +145,10 @@ export class DrPilotLightStack extends TerraformStack {
       publicSubnetIds: v.dr_public_subnet_ids.listValue,
       albIngressCidrs: v.alb_ingress_cidrs.listValue,
       certificateArn: v.dr_certificate_arn.stringValue,
+      // The emulator has no ACM: only there may a listener serve plain HTTP.
+      allowPlainHttp: options.emulator !== undefined,
+      internalToolsIngressCidrs: v.internal_tools_ingress_cidrs.listValue,
+      accessLogsBucket: v.alb_access_logs_bucket.stringValue,
       services: serviceProps,
       asgs: ASG_NAMES.map((name) => ({
         name,

@@ -134,14 +134,26 @@ export const VARIABLE_DEFINITIONS = {
   alb_ingress_cidrs: {
     type: 'list(string)',
     default: ['0.0.0.0/0'],
-    description: 'IPv4 CIDRs allowed to reach the DR ALB listener.',
+    description: 'IPv4 CIDRs allowed to reach the internet-facing DR ALB (the application; the tools are on the internal ALB).',
     validation: [{ condition: 'alltrue([for c in var.alb_ingress_cidrs : can(cidrhost(c, 0))])', errorMessage: 'alb_ingress_cidrs must all be IPv4 CIDRs.' }],
   },
   dr_certificate_arn: {
     type: 'string',
     default: '',
-    description: 'ACM certificate (DR region) for an HTTPS listener on 443; empty gives an HTTP listener on 80.',
+    description: 'ACM certificate (DR region) for the HTTPS listeners on 443 (port 80 redirects); required: a plan without one fails (only the emulator run serves HTTP).',
     validation: [{ condition: 'var.dr_certificate_arn == "" || can(regex("^arn:aws[a-z-]*:acm:", var.dr_certificate_arn))', errorMessage: 'dr_certificate_arn must be empty or an ACM certificate ARN.' }],
+  },
+  internal_tools_ingress_cidrs: {
+    type: 'list(string)',
+    default: [],
+    description: 'IPv4 CIDRs allowed to reach the internal ALB of Jenkins, Prometheus, Grafana and Jaeger (e.g. a VPN); empty means the DR VPC\'s CIDR.',
+    validation: [{ condition: 'alltrue([for c in var.internal_tools_ingress_cidrs : can(cidrhost(c, 0))])', errorMessage: 'internal_tools_ingress_cidrs must all be IPv4 CIDRs.' }],
+  },
+  alb_access_logs_bucket: {
+    type: 'string',
+    default: '',
+    description: 'Existing S3 bucket (DR region, with the ELB log-delivery bucket policy) for both ALBs\' access logs; empty turns access logs off.',
+    validation: [{ condition: 'var.alb_access_logs_bucket == "" || can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.alb_access_logs_bucket))', errorMessage: 'alb_access_logs_bucket must be empty or an S3 bucket name.' }],
   },
   ecs_services: {
     type: `map(object({ image = string, container_port = number, cpu = optional(number, 256), memory_mb = optional(number, 512), health_check_path = optional(string, "/"), pilot_light = ${serviceModeType}, active = ${serviceModeType} }))`,

@@ -24,8 +24,10 @@ dr_vpc_id             = "vpc-0123456789abcdef0"
 dr_private_subnet_ids = ["subnet-0123456789abcdef1", "subnet-0123456789abcdef2"]
 dr_public_subnet_ids  = ["subnet-0123456789abcdef3", "subnet-0123456789abcdef4"]
 alb_ingress_cidrs     = ["0.0.0.0/0"]
-dr_certificate_arn    = "" # REQUIRED for a real deploy: an ACM certificate ARN in the DR region. Empty = the DR ALB
-                           # serves HTTP on 80 only, and HTTPS clients fail after a failover (the emulator run uses empty).
+dr_certificate_arn    = "" # REQUIRED for a real deploy: an ACM certificate ARN in the DR region. A plan with it empty
+                           # fails on purpose (the listeners are HTTPS-only); only the emulator run serves HTTP.
+internal_tools_ingress_cidrs = [] # who reaches Jenkins/Prometheus/Grafana/Jaeger on the internal ALB; empty = the VPC's CIDR
+alb_access_logs_bucket       = "" # an S3 bucket for ALB access logs (FSBP ELB.5); empty = off
 
 ecs_services = {
   frontend = {
