@@ -39,6 +39,13 @@ export const ASG_TARGETS: Readonly<Record<(typeof ASG_NAMES)[number], readonly A
   ],
 };
 
+/** CloudWatch Logs exports by engine (the RDS log types each engine publishes without an option group). */
+export const DB_LOG_EXPORTS: Readonly<Record<string, readonly string[]>> = {
+  postgres: ['postgresql', 'upgrade'],
+  mysql: ['error', 'general', 'slowquery'],
+  mariadb: ['error', 'general', 'slowquery'],
+};
+
 /** AWS services the stack calls: the emulator override points each of them at the emulator. */
 export const AWS_SERVICES_USED: ReadonlyArray<keyof AwsProviderEndpoints> = [
   'autoscaling', 'cloudwatch', 'dynamodb', 'ec2', 'ecs', 'elbv2', 'events', 'iam', 'kms', 'lambda', 'logs',
@@ -180,6 +187,10 @@ export class DrPilotLightStack extends TerraformStack {
       drSubnetIds: v.dr_private_subnet_ids.listValue,
       clientSecurityGroupIds: [this.ecs.serviceSecurityGroup.id],
       replicaSubnetGroup: !(options.omit ?? []).includes('replica-subnet-group'),
+      replicaMultiAz: v.db_replica_multi_az.booleanValue,
+      monitoringIntervalSeconds: v.db_monitoring_interval_seconds.numberValue,
+      // The log types each engine can export (FSBP RDS.9); db_engine names the replicated primary's engine.
+      cloudwatchLogsExports: Token.asList(Fn.lookup(DB_LOG_EXPORTS, v.db_engine.stringValue)),
       primaryProvider: this.primaryProvider,
       drProvider: this.drProvider,
     });

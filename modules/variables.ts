@@ -234,6 +234,18 @@ export const VARIABLE_DEFINITIONS = {
     validation: [{ condition: 'var.db_backup_retention_days >= 1 && var.db_backup_retention_days <= 35', errorMessage: 'db_backup_retention_days must be from 1 to 35.' }],
   },
 
+  db_replica_multi_az: {
+    type: 'bool',
+    default: false,
+    description: 'Whether the DR replica is Multi-AZ, so that the promoted database is Multi-AZ from the first minute (doubles the replica cost in pilot light; docs/terraform.md).',
+  },
+  db_monitoring_interval_seconds: {
+    type: 'number',
+    default: 60,
+    description: 'Enhanced monitoring interval of the created primary and the replica, seconds (0 turns it off).',
+    validation: [{ condition: 'contains([0, 1, 5, 10, 15, 30, 60], var.db_monitoring_interval_seconds)', errorMessage: 'db_monitoring_interval_seconds must be 0, 1, 5, 10, 15, 30 or 60.' }],
+  },
+
   // --- reconciler ---
   drill_schedule_expression: {
     type: 'string',

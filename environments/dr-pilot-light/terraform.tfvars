@@ -104,6 +104,8 @@ db_engine                    = "postgres"
 db_engine_version            = ""
 db_allocated_storage_gb      = 20
 db_backup_retention_days     = 7
+db_replica_multi_az            = false # true: the promoted database is Multi-AZ at once, at twice the replica's cost
+db_monitoring_interval_seconds = 60
 
 # --- reconciler ---
 drill_schedule_expression     = "cron(5 0 ? * MON#1 *)" # first Monday, 00:05 UTC
