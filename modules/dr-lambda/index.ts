@@ -8,7 +8,9 @@
  * - DynamoDB `dr-dr-failover-state`: the lease, status and drill record.
  * - Triggers, each with its lambda permission: mode-parameter change (EventBridge), alarm topic (SNS, cross-region),
  *   periodic resync, monthly drill `dr-dr-failover-test`.
- * - IAM role + least-privilege policy (rule S8, see policy.ts) and a dashboard of the reconciler's metrics.
+ * - IAM role + least-privilege policy (rules S8/S12, see policy.ts) and a dashboard of the reconciler's metrics.
+ * - Who may fail over: `/dr/mode` only takes the two modes (allowed_pattern); every change of `/dr/spec` is announced
+ *   on the notification topic; the guardrail document (guardrail.ts) is rendered for an SCP.
  */
 import * as path from 'path';
 import { Construct } from 'constructs';

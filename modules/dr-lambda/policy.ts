@@ -202,12 +202,17 @@ export function reconcilerPolicyStatements(r: ReconcilerResources): DataAwsIamPo
       actions: ['elasticloadbalancing:DescribeTargetGroups', 'elasticloadbalancing:DescribeTargetHealth'],
       resources: ['*'],
     },
-    {
-      sid: 'RegisterTargets',
-      actions: ['elasticloadbalancing:RegisterTargets', 'elasticloadbalancing:DeregisterTargets'],
-      resources: r.targetGroupArns,
-      condition: [tagged('aws:ResourceTag')],
-    },
+    // No statement when AWS registers every group's targets itself (a statement needs a resource).
+    ...(Token.isUnresolved(r.targetGroupArns) || r.targetGroupArns.length > 0
+      ? [
+          {
+            sid: 'RegisterTargets',
+            actions: ['elasticloadbalancing:RegisterTargets', 'elasticloadbalancing:DeregisterTargets'],
+            resources: r.targetGroupArns,
+            condition: [tagged('aws:ResourceTag')],
+          },
+        ]
+      : []),
     { sid: 'HealthCheckStatus', actions: ['route53:GetHealthCheckStatus'], resources: [`arn:${r.partition}:route53:::healthcheck/${r.healthCheckId}`] },
     { sid: 'Notify', actions: ['sns:Publish'], resources: [r.notificationTopicArn] },
     {

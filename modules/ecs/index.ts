@@ -4,8 +4,9 @@
  * - ECS cluster `dr` with FARGATE and FARGATE_SPOT capacity providers.
  * - The services (frontend, notification-service, …) at pilot-light desired count on FARGATE_SPOT, awsvpc,
  *   in the given private subnets with their own security group.
- * - One ALB with a target group per load-balanced service and per ASG target (Jenkins, Prometheus, Grafana,
- *   Jaeger); the listener routes by path. HTTPS when a certificate is given, else HTTP.
+ * - An internet-facing ALB with a target group per load-balanced service, and an internal ALB for the ASG targets
+ *   (Jenkins, Prometheus, Grafana, Jaeger: tools stay off the internet); listeners route by path. HTTPS on 443 with
+ *   port 80 redirecting; plain HTTP only where the stack allows it (the emulator).
  * - ASGs `dr-jenkins` and `dr-monitoring` (see asg.ts).
  *
  * The VPC and subnets are inputs, not created here: a pilot-light region normally reuses the network that

@@ -211,6 +211,12 @@ describe('terraform: the reconciler policy in an IAM simulator (rules S8, S12)',
     }
   });
 
+  it('with no group left for the reconciler to register (AWS registers them all), no target may be written', async () => {
+    const none = toIamPolicy(reconcilerPolicyStatements({ ...RESOURCES, targetGroupArns: [] }) as PolicyDocumentStatement[]);
+    expect(none.Statement.map((st) => st.Sid)).not.to.include('RegisterTargets');
+    expect(await decide(none, ALLOWED['register a target in a tagged stack group'])).to.equal('ImplicitlyDenied');
+  });
+
   it('the table keys are the ones the reconciler uses', () => {
     const aws = fs.readFileSync(path.join(__dirname, '..', '..', '..', '..', 'reconciler', 'aws.ts'), 'utf8');
     const lease = /const LEASE_KEY = '([^']+)'/.exec(aws)?.[1];
