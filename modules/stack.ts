@@ -39,6 +39,13 @@ export const ASG_TARGETS: Readonly<Record<(typeof ASG_NAMES)[number], readonly A
   ],
 };
 
+/** CloudWatch Logs exports by engine (the RDS log types each engine publishes without an option group). */
+export const DB_LOG_EXPORTS: Readonly<Record<string, readonly string[]>> = {
+  postgres: ['postgresql', 'upgrade'],
+  mysql: ['error', 'general', 'slowquery'],
+  mariadb: ['error', 'general', 'slowquery'],
+};
+
 /** AWS services the stack calls: the emulator override points each of them at the emulator. */
 export const AWS_SERVICES_USED: ReadonlyArray<keyof AwsProviderEndpoints> = [
   'autoscaling', 'cloudwatch', 'dynamodb', 'ec2', 'ecs', 'elbv2', 'events', 'iam', 'kms', 'lambda', 'logs',
@@ -145,6 +152,10 @@ export class DrPilotLightStack extends TerraformStack {
       publicSubnetIds: v.dr_public_subnet_ids.listValue,
       albIngressCidrs: v.alb_ingress_cidrs.listValue,
       certificateArn: v.dr_certificate_arn.stringValue,
+      // The emulator has no ACM: only there may a listener serve plain HTTP.
+      allowPlainHttp: options.emulator !== undefined,
+      internalToolsIngressCidrs: v.internal_tools_ingress_cidrs.listValue,
+      accessLogsBucket: v.alb_access_logs_bucket.stringValue,
       services: serviceProps,
       asgs: ASG_NAMES.map((name) => ({
         name,
@@ -176,6 +187,10 @@ export class DrPilotLightStack extends TerraformStack {
       drSubnetIds: v.dr_private_subnet_ids.listValue,
       clientSecurityGroupIds: [this.ecs.serviceSecurityGroup.id],
       replicaSubnetGroup: !(options.omit ?? []).includes('replica-subnet-group'),
+      replicaMultiAz: v.db_replica_multi_az.booleanValue,
+      monitoringIntervalSeconds: v.db_monitoring_interval_seconds.numberValue,
+      // The log types each engine can export (FSBP RDS.9); db_engine names the replicated primary's engine.
+      cloudwatchLogsExports: Token.asList(Fn.lookup(DB_LOG_EXPORTS, v.db_engine.stringValue)),
       primaryProvider: this.primaryProvider,
       drProvider: this.drProvider,
     });
@@ -252,13 +267,22 @@ export class DrPilotLightStack extends TerraformStack {
         replicaArn: this.database.replica.arn,
         alarmArn: this.failover.alarmArn,
         healthCheckId: this.failover.healthCheckId,
-        asgArns: this.ecs.asgs.map((a) => a.asg.group.arn),
+        // The limits are the largest either mode asks for: the reconciler writes nothing else (rule S12).
+        asgs: this.ecs.asgs.map((a) => ({
+          arn: a.asg.group.arn,
+          maxSizeLimit: Token.asNumber(Fn.max([asg(a.props.name, 'pilot_light', 'max_size'), asg(a.props.name, 'active', 'max_size')])),
+          minSizeLimit: Token.asNumber(Fn.max([asg(a.props.name, 'pilot_light', 'min_size'), asg(a.props.name, 'active', 'min_size')])),
+          instanceTypes: a.props.instanceTypes,
+        })),
         launchTemplateArns: this.ecs.asgs.map((a) => a.asg.launchTemplate.arn),
+        imageId: ami.insecureValue,
         instanceSubnetIds: v.dr_private_subnet_ids.listValue,
         instanceSecurityGroupIds: Token.asList(Fn.tolist([this.ecs.instanceSecurityGroup.id])),
         clusterName,
         clusterArn: this.ecs.cluster.arn,
         serviceArns: this.ecs.services.map((s) => s.service.id),
+        // The family of each service's task definition (arn:…:task-definition/<family>:<revision>).
+        taskDefinitionFamilies: this.ecs.services.map((s) => Token.asString(Fn.element(Fn.split(':', Fn.element(Fn.split('/', s.service.taskDefinition), 1)), 0))),
         targetGroupArns: [
           ...this.ecs.services.flatMap((s) => (s.targetGroup ? [s.targetGroup.arn] : [])),
           ...this.ecs.asgs.flatMap((a) => a.targetGroups.map((tg) => tg.arn)),
@@ -267,9 +291,14 @@ export class DrPilotLightStack extends TerraformStack {
         notificationKeyArn: this.failover.notificationKey.arn,
       },
       alarmTopicArn: this.failover.alarmTopic.arn,
+      operatorPrincipalArns: v.dr_operator_principal_arns.listValue,
+      deployerPrincipalArns: v.dr_deployer_principal_arns.listValue,
       provider: this.drProvider,
       alarmProvider: this.alarmProvider,
     });
+    // The reconciler and the operators' drctl passes notify; nobody else may publish to the topic.
+    this.failover.allowNotificationPublishers([this.reconciler.role.arn]);
+    this.failover.allowNotificationPublishers(v.dr_operator_principal_arns.listValue);
 
     const output = (id: string, value: string, description: string) => new TerraformOutput(this, id, { value, description });
     output('dr_alb_dns_name', this.ecs.alb.dnsName, 'DNS name of the DR ALB (SECONDARY record target).');
@@ -286,6 +315,7 @@ export class DrPilotLightStack extends TerraformStack {
     output('state_table_name', this.reconciler.stateTable.name, 'DynamoDB table of the reconciler lease, status and drill record.');
     output('replica_identifier', this.database.replicaIdentifier, 'The DR read replica.');
     output('replicated_primary_db_arn', this.database.primaryArn, 'The primary DB instance the replica follows.');
+    output('guardrail_policy_json', this.reconciler.guardrailDocument.json, 'Deny-unless-named guardrail for the mode and spec parameters, state table, function and role: attach as an SCP to the DR account (docs/terraform.md).');
   }
 }
 

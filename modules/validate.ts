@@ -79,3 +79,8 @@ export function checkModeCapacity(field: string, c: ModeCapacity): void {
 export function isEmptyString(value: string): IResolvable {
   return Op.lt(Fn.lengthOf(value), 1);
 }
+
+/** Lists joined: in TypeScript when all are literal, by Terraform's concat when one is a token (a variable). */
+export function concatLists(...lists: string[][]): string[] {
+  return lists.some((l) => Token.isUnresolved(l)) ? Token.asList(Fn.concat(lists)) : lists.flat();
+}

@@ -135,14 +135,26 @@ export const VARIABLE_DEFINITIONS = {
   alb_ingress_cidrs: {
     type: 'list(string)',
     default: ['0.0.0.0/0'],
-    description: 'IPv4 CIDRs allowed to reach the DR ALB listener.',
+    description: 'IPv4 CIDRs allowed to reach the internet-facing DR ALB (the application; the tools are on the internal ALB).',
     validation: [{ condition: 'alltrue([for c in var.alb_ingress_cidrs : can(cidrhost(c, 0))])', errorMessage: 'alb_ingress_cidrs must all be IPv4 CIDRs.' }],
   },
   dr_certificate_arn: {
     type: 'string',
     default: '',
-    description: 'ACM certificate (DR region) for an HTTPS listener on 443; empty gives an HTTP listener on 80.',
+    description: 'ACM certificate (DR region) for the HTTPS listeners on 443 (port 80 redirects); required: a plan without one fails (only the emulator run serves HTTP).',
     validation: [{ condition: 'var.dr_certificate_arn == "" || can(regex("^arn:aws[a-z-]*:acm:", var.dr_certificate_arn))', errorMessage: 'dr_certificate_arn must be empty or an ACM certificate ARN.' }],
+  },
+  internal_tools_ingress_cidrs: {
+    type: 'list(string)',
+    default: [],
+    description: 'IPv4 CIDRs allowed to reach the internal ALB of Jenkins, Prometheus, Grafana and Jaeger (e.g. a VPN); empty means the DR VPC\'s CIDR.',
+    validation: [{ condition: 'alltrue([for c in var.internal_tools_ingress_cidrs : can(cidrhost(c, 0))])', errorMessage: 'internal_tools_ingress_cidrs must all be IPv4 CIDRs.' }],
+  },
+  alb_access_logs_bucket: {
+    type: 'string',
+    default: '',
+    description: 'Existing S3 bucket (DR region, with the ELB log-delivery bucket policy) for both ALBs\' access logs; empty turns access logs off.',
+    validation: [{ condition: 'var.alb_access_logs_bucket == "" || can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.alb_access_logs_bucket))', errorMessage: 'alb_access_logs_bucket must be empty or an S3 bucket name.' }],
   },
   ecs_services: {
     type: `map(object({ image = string, container_port = number, cpu = optional(number, 256), memory_mb = optional(number, 512), health_check_path = optional(string, "/"), pilot_light = ${serviceModeType}, active = ${serviceModeType} }))`,
@@ -221,6 +233,18 @@ export const VARIABLE_DEFINITIONS = {
     default: 7,
     description: 'Automated backup retention (1-35 days); must be > 0 for a replica source, and the promoted replica keeps it.',
     validation: [{ condition: 'var.db_backup_retention_days >= 1 && var.db_backup_retention_days <= 35', errorMessage: 'db_backup_retention_days must be from 1 to 35.' }],
+  },
+
+  db_replica_multi_az: {
+    type: 'bool',
+    default: false,
+    description: 'Whether the DR replica is Multi-AZ, so that the promoted database is Multi-AZ from the first minute (doubles the replica cost in pilot light; docs/terraform.md).',
+  },
+  db_monitoring_interval_seconds: {
+    type: 'number',
+    default: 60,
+    description: 'Enhanced monitoring interval of the created primary and the replica, seconds (0 turns it off).',
+    validation: [{ condition: 'contains([0, 1, 5, 10, 15, 30, 60], var.db_monitoring_interval_seconds)', errorMessage: 'db_monitoring_interval_seconds must be 0, 1, 5, 10, 15, 30 or 60.' }],
   },
 
   // --- reconciler ---
@@ -329,6 +353,18 @@ export const VARIABLE_DEFINITIONS = {
     default: 15,
     description: 'Minutes the reconciler may report Degraded without a break before the degraded alarm fires (rule S11).',
     validation: [{ condition: 'var.degraded_alarm_minutes >= 1 && var.degraded_alarm_minutes <= 1440 && floor(var.degraded_alarm_minutes) == var.degraded_alarm_minutes', errorMessage: 'degraded_alarm_minutes must be a whole number from 1 to 1440.' }],
+  },
+  dr_operator_principal_arns: {
+    type: 'list(string)',
+    default: [],
+    description: 'IAM principal ARNs (ArnLike patterns allowed) of the operators who may set the mode, run drctl passes and publish DR notifications; named in the notification topic policy and the guardrail policy.',
+    validation: [{ condition: 'alltrue([for a in var.dr_operator_principal_arns : can(regex("^arn:aws[a-z-]*:(iam|sts)::", a))])', errorMessage: 'dr_operator_principal_arns must all be IAM or STS principal ARNs (arn:aws:iam::...).' }],
+  },
+  dr_deployer_principal_arns: {
+    type: 'list(string)',
+    default: [],
+    description: 'IAM principal ARNs (ArnLike patterns allowed) that deploy this stack: in the guardrail policy, the only ones besides the account root that may change the spec parameter, the reconciler function and its role.',
+    validation: [{ condition: 'alltrue([for a in var.dr_deployer_principal_arns : can(regex("^arn:aws[a-z-]*:(iam|sts)::", a))])', errorMessage: 'dr_deployer_principal_arns must all be IAM or STS principal ARNs (arn:aws:iam::...).' }],
   },
 } satisfies Record<string, TerraformVariableConfig>;
 

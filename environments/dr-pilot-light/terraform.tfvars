@@ -24,8 +24,10 @@ dr_vpc_id             = "vpc-0123456789abcdef0"
 dr_private_subnet_ids = ["subnet-0123456789abcdef1", "subnet-0123456789abcdef2"]
 dr_public_subnet_ids  = ["subnet-0123456789abcdef3", "subnet-0123456789abcdef4"]
 alb_ingress_cidrs     = ["0.0.0.0/0"]
-dr_certificate_arn    = "" # REQUIRED for a real deploy: an ACM certificate ARN in the DR region. Empty = the DR ALB
-                           # serves HTTP on 80 only, and HTTPS clients fail after a failover (the emulator run uses empty).
+dr_certificate_arn    = "" # REQUIRED for a real deploy: an ACM certificate ARN in the DR region. A plan with it empty
+                           # fails on purpose (the listeners are HTTPS-only); only the emulator run serves HTTP.
+internal_tools_ingress_cidrs = [] # who reaches Jenkins/Prometheus/Grafana/Jaeger on the internal ALB; empty = the VPC's CIDR
+alb_access_logs_bucket       = "" # an S3 bucket for ALB access logs (FSBP ELB.5); empty = off
 
 ecs_services = {
   frontend = {
@@ -102,6 +104,8 @@ db_engine                    = "postgres"
 db_engine_version            = ""
 db_allocated_storage_gb      = 20
 db_backup_retention_days     = 7
+db_replica_multi_az            = false # true: the promoted database is Multi-AZ at once, at twice the replica's cost
+db_monitoring_interval_seconds = 60
 
 # --- reconciler ---
 drill_schedule_expression     = "cron(5 0 ? * MON#1 *)" # first Monday, 00:05 UTC
@@ -123,3 +127,5 @@ probe_only_unhealthy_readings = 10 # failed probes in a row that fail over alone
                                    # are unreachable (more than unhealthy_readings: one source needs a longer run)
 heartbeat_missing_periods     = 5  # resync periods with no finished pass before the heartbeat alarm (5 min at rate(1 minute))
 degraded_alarm_minutes        = 15 # minutes of Degraded without a break before the degraded alarm
+dr_operator_principal_arns    = [] # e.g. ["arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_DrOperator_*"]
+dr_deployer_principal_arns    = [] # e.g. ["arn:aws:iam::123456789012:role/terraform-deployer"]

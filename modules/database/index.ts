@@ -7,7 +7,7 @@
  * `cdktf deploy` must not try to turn the standalone database back into a replica (rule S2: no demotion).
  */
 import { Construct } from 'constructs';
-import { Fn, ref, TerraformStack, Token } from 'cdktf';
+import { Fn, IResolvable, Op, ref, TerraformStack, Token } from 'cdktf';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { DbInstance } from '@cdktf/provider-aws/lib/db-instance';
 import { DbSubnetGroup } from '@cdktf/provider-aws/lib/db-subnet-group';
@@ -15,7 +15,12 @@ import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
 import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
-import { checkIntegerRange, checkMatches, checkMinItems, checkNotEmpty, isEmptyString } from '../validate';
+import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
+import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
+import { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
+import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
+import { DataAwsPartition } from '@cdktf/provider-aws/lib/data-aws-partition';
+import { checkIntegerRange, checkMatches, checkMinItems, checkNotEmpty, checkOneOf, isEmptyString } from '../validate';
 
 /** How to create the primary when no existing primary is given. */
 export interface PrimaryDatabaseProps {
@@ -58,6 +63,15 @@ export interface DatabaseProps {
   readonly drSubnetIds: string[];
   /** Security groups allowed to reach the replica on its port (the DR services). @default [] */
   readonly clientSecurityGroupIds?: string[];
+  /**
+   * Whether the replica is Multi-AZ (a standby in a second AZ, FSBP RDS.5): after a promotion production then runs
+   * Multi-AZ from the first minute; it doubles the replica's instance and storage cost in pilot light. @default false
+   */
+  readonly replicaMultiAz?: boolean | IResolvable;
+  /** Log types exported to CloudWatch Logs (FSBP RDS.9), engine-specific, e.g. `["postgresql", "upgrade"]`. @default [] */
+  readonly cloudwatchLogsExports?: string[];
+  /** Enhanced monitoring interval, seconds (0, 1, 5, 10, 15, 30 or 60; FSBP RDS.6); 0 turns it off. @default 60 */
+  readonly monitoringIntervalSeconds?: number;
   /**
    * Whether the replica gets its DB subnet group in the DR subnets. Only an emulator test turns this off:
    * moto 5.2.1 looks a cross-region replica's subnet group up in the source's region and fails. @default true
@@ -102,6 +116,16 @@ export class Database extends Construct {
     checkNotEmpty('drVpcId', props.drVpcId);
     checkMinItems('drSubnetIds', props.drSubnetIds, 2);
 
+    const monitoringInterval = props.monitoringIntervalSeconds ?? 60;
+    checkOneOf('monitoringIntervalSeconds', monitoringInterval, [0, 1, 5, 10, 15, 30, 60]);
+    const logExports = props.cloudwatchLogsExports ?? [];
+    // Enhanced monitoring needs a role RDS assumes; one per region (IAM is global, the name says which).
+    const monitoring = (provider: AwsProvider, region: string): { monitoringInterval: number; monitoringRoleArn?: string } => {
+      if (!Token.isUnresolved(monitoringInterval) && monitoringInterval === 0) return { monitoringInterval };
+      const role = this.monitoringRole(provider, `${env}-rds-monitoring-${region}`, region);
+      const arn = Token.isUnresolved(monitoringInterval) ? Token.asString(Fn.conditional(Op.lt(monitoringInterval, 1), Token.nullValue(), role.arn)) : role.arn;
+      return { monitoringInterval, monitoringRoleArn: arn };
+    };
     const subnetGroupName = p.subnetGroupName ?? '';
     const engineVersion = p.engineVersion ?? '';
     const primary = new DbInstance(this, 'primary', {
@@ -121,6 +145,9 @@ export class Database extends Construct {
       skipFinalSnapshot: false,
       finalSnapshotIdentifier: `${p.identifier}-final`,
       copyTagsToSnapshot: true,
+      iamDatabaseAuthenticationEnabled: true,
+      enabledCloudwatchLogsExports: logExports,
+      ...monitoring(props.primaryProvider, 'primary'),
     });
     // With count set, attributes must be read through a splat; one() gives null when the primary is not created.
     const createdArn = ref(`${primary.terraformResourceType}.${primary.friendlyUniqueId}[*].arn`, TerraformStack.of(this));
@@ -168,10 +195,17 @@ export class Database extends Construct {
       // Backups start counting once the replica is promoted; a promoted database needs them at once.
       backupRetentionPeriod: retention,
       deletionProtection: true,
-      // RDS takes no final snapshot of a read replica; deletion protection is what guards it.
+      // RDS takes no final snapshot of a read replica; deletion protection is what guards it (and the failback
+      // runbook snapshots the promoted instance before letting it go). Automated backups outlive a deletion.
       skipFinalSnapshot: true,
+      deleteAutomatedBackups: false,
       copyTagsToSnapshot: true,
       autoMinorVersionUpgrade: true,
+      multiAz: props.replicaMultiAz ?? false,
+      // IAM database authentication (FSBP RDS.10): the application can drop static passwords after a failover.
+      iamDatabaseAuthenticationEnabled: true,
+      enabledCloudwatchLogsExports: logExports,
+      ...monitoring(props.drProvider, 'dr'),
       lifecycle: { ignoreChanges: ['replicate_source_db'] },
     });
     this.replicaIdentifier = this.replica.identifier;
@@ -188,5 +222,38 @@ export class Database extends Construct {
         description: 'DR services to the replica (after promotion, the database)',
       });
     }
+  }
+
+  /** The role enhanced monitoring uses to write OS metrics to the RDSOSMetrics log group (AWS's managed policy, inlined). */
+  private monitoringRole(provider: AwsProvider, name: string, id: string): IamRole {
+    const account = new DataAwsCallerIdentity(this, `monitoring-account-${id}`, { provider });
+    const partition = new DataAwsPartition(this, `monitoring-partition-${id}`, { provider });
+    const trust = new DataAwsIamPolicyDocument(this, `monitoring-trust-${id}`, {
+      provider,
+      statement: [
+        {
+          effect: 'Allow',
+          actions: ['sts:AssumeRole'],
+          principals: [{ type: 'Service', identifiers: ['monitoring.rds.amazonaws.com'] }],
+          condition: [{ test: 'StringEquals', variable: 'aws:SourceAccount', values: [account.accountId] }],
+        },
+      ],
+    });
+    const role = new IamRole(this, `monitoring-role-${id}`, { provider, name, assumeRolePolicy: trust.json });
+    const logs = `arn:${partition.partition}:logs:*:${account.accountId}:log-group:RDS*`;
+    const policy = new DataAwsIamPolicyDocument(this, `monitoring-policy-${id}`, {
+      provider,
+      statement: [
+        { sid: 'OsMetricsGroup', effect: 'Allow', actions: ['logs:CreateLogGroup', 'logs:PutRetentionPolicy'], resources: [logs] },
+        {
+          sid: 'OsMetricsStreams',
+          effect: 'Allow',
+          actions: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams', 'logs:GetLogEvents'],
+          resources: [`arn:${partition.partition}:logs:*:${account.accountId}:log-group:RDS*:log-stream:*`],
+        },
+      ],
+    });
+    new IamRolePolicy(this, `monitoring-role-policy-${id}`, { provider, name: 'enhanced-monitoring', role: role.id, policy: policy.json });
+    return role;
   }
 }

@@ -10,7 +10,9 @@
  *   periodic resync, monthly drill `dr-dr-failover-test`; and the requeue queue `dr-dr-requeue` with the DR-region
  *   event rules that feed it (requeue.ts).
  * - Self-watch alarms on the notification topic: errors, dead letters, heartbeat, degraded, invalid spec (alarms.ts).
- * - IAM role + least-privilege policy (rule S8, see policy.ts) and a dashboard of the reconciler's metrics.
+ * - IAM role + least-privilege policy (rules S8/S12, see policy.ts) and a dashboard of the reconciler's metrics.
+ * - Who may fail over: `/dr/mode` only takes the two modes (allowed_pattern); every change of `/dr/spec` is announced
+ *   on the notification topic; the guardrail document (guardrail.ts) is rendered for an SCP.
  */
 import * as path from 'path';
 import { Construct } from 'constructs';
@@ -36,6 +38,7 @@ import { DataAwsRegion } from '@cdktf/provider-aws/lib/data-aws-region';
 import { API_VERSION, KIND, type DrEnvironment, type EnvironmentSpec } from '../../reconciler/spec-types';
 import { bundleLambda, BUNDLE_FILE, projectRoot } from './bundle';
 import { ReconcilerResources, reconcilerPolicyStatements } from './policy';
+import { guardrailStatements } from './guardrail';
 import { dashboardBody } from './dashboard';
 import { ratePeriodSeconds, RATE_EXPRESSION, ReconcilerAlarms } from './alarms';
 import { Requeue } from './requeue';
@@ -43,6 +46,9 @@ import { checkIntegerRange, checkMatches, checkOneOf } from '../validate';
 
 /** The initial (and pilot-light) value of the mode parameter. */
 export const INITIAL_MODE = 'pilot-light';
+
+/** The `allowed_pattern` of the mode parameter: the two modes and nothing else. */
+export const MODE_PATTERN = '^(pilot-light|active)$';
 
 /** `source` of the drill rule's input. */
 export const DRILL_EVENT_SOURCE = 'pilot-light.drill';
@@ -64,7 +70,7 @@ export type ReconcilerSpecInput = Omit<EnvironmentSpec, 'modeParameter' | 'state
 /** ARNs the policy needs that other modules own. */
 export type ReconcilerTargetResources = Omit<
   ReconcilerResources,
-  'partition' | 'region' | 'accountId' | 'modeParameterArn' | 'specParameterArn' | 'stateTableArn' | 'deadLetterQueueArn' | 'logGroupArn' | 'requeueQueueArn'
+  'partition' | 'region' | 'accountId' | 'environment' | 'modeParameterArn' | 'specParameterArn' | 'stateTableArn' | 'deadLetterQueueArn' | 'logGroupArn' | 'requeueQueueArn'
 >;
 
 /** Props of {@link DrLambda}. */
@@ -97,6 +103,10 @@ export interface DrLambdaProps {
   readonly targets: ReconcilerTargetResources;
   /** The alarm topic (us-east-1): the Lambda subscribes to it. */
   readonly alarmTopicArn: string;
+  /** IAM principals (ARNs or patterns) who may set the mode and write the state table, in the guardrail. @default [] */
+  readonly operatorPrincipalArns?: string[];
+  /** IAM principals (ARNs or patterns) who deploy the stack: the only ones the guardrail lets change the spec, function and role. @default [] */
+  readonly deployerPrincipalArns?: string[];
   /** Provider in the DR region. */
   readonly provider: AwsProvider;
   /** Provider in the alarm topic's region (us-east-1): the subscription must be made there. */
@@ -123,6 +133,10 @@ export class DrLambda extends Construct {
   readonly requeue: Requeue;
   /** The self-watch alarms (rule S11). */
   readonly alarms: ReconcilerAlarms;
+  /** The function's role. */
+  readonly role: IamRole;
+  /** The guardrail (SCP or permissions-boundary deny statements, see guardrail.ts); Terraform renders it, nothing attaches it. */
+  readonly guardrailDocument: DataAwsIamPolicyDocument;
 
   constructor(scope: Construct, id: string, props: DrLambdaProps) {
     super(scope, id);
@@ -171,6 +185,8 @@ export class DrLambda extends Construct {
       description: 'Desired DR mode: pilot-light or active. Written by operators, drills and the alarm path; read by the reconciler.',
       type: 'String',
       value: INITIAL_MODE,
+      // SSM itself refuses any other value (rule S6 at the source): not `Active `, not JSON, not empty.
+      allowedPattern: MODE_PATTERN,
       // Rule S7: after creation the value belongs to operators and the reconciler; a deploy must not reset it.
       lifecycle: { ignoreChanges: ['value'] },
     });
@@ -206,7 +222,7 @@ export class DrLambda extends Construct {
       provider,
       statement: [{ effect: 'Allow', actions: ['sts:AssumeRole'], principals: [{ type: 'Service', identifiers: ['lambda.amazonaws.com'] }] }],
     });
-    const role = new IamRole(this, 'role', { provider, name: functionName, assumeRolePolicy: trust.json });
+    const role = (this.role = new IamRole(this, 'role', { provider, name: functionName, assumeRolePolicy: trust.json }));
     this.requeue = new Requeue(this, 'requeue', {
       environment: env,
       namePrefix: functionName,
@@ -226,6 +242,7 @@ export class DrLambda extends Construct {
         partition: partition.partition,
         region: region.name,
         accountId: account.accountId,
+        environment: env,
         modeParameterArn: this.modeParameter.arn,
         specParameterArn: this.specParameter.arn,
         stateTableArn: this.stateTable.arn,
@@ -256,6 +273,8 @@ export class DrLambda extends Construct {
       // One pass at a time (DESIGN §2); the lease covers operators running drctl beside it.
       reservedConcurrentExecutions: 1,
       deadLetterConfig: { targetArn: dlq.arn },
+      // X-Ray traces of every pass (the SDK calls show as subsegments): where a slow failover spent its time.
+      tracingConfig: { mode: 'Active' },
       environment: {
         variables: {
           DR_SPEC_PARAMETER: this.specParameter.name,
@@ -327,10 +346,55 @@ export class DrLambda extends Construct {
       provider,
     });
 
+    // Writes to the spec change what the reconciler may touch (S12): every change is announced on the topic,
+    // whoever made it (a deploy included), so an unexpected one is seen. The topic's policies admit rules `${env}-…`.
+    const topicArn = props.spec.notificationTopicArn;
+    if (topicArn !== undefined) this.notifyOnSpecChange(functionName, env, topicArn);
+
+    this.guardrailDocument = new DataAwsIamPolicyDocument(this, 'guardrail', {
+      provider,
+      statement: guardrailStatements({
+        partition: partition.partition,
+        accountId: account.accountId,
+        modeParameterArn: this.modeParameter.arn,
+        specParameterArn: this.specParameter.arn,
+        stateTableArn: this.stateTable.arn,
+        functionArn: this.function.arn,
+        roleArn: role.arn,
+        operatorPrincipalArns: props.operatorPrincipalArns ?? [],
+        deployerPrincipalArns: props.deployerPrincipalArns ?? [],
+      }),
+    });
+
     new CloudwatchDashboard(this, 'dashboard', {
       provider,
       dashboardName: `${env}-pilot-light`,
       dashboardBody: Fn.jsonencode(dashboardBody({ environment: env, region: region.name, functionName })),
+    });
+  }
+
+  /** EventBridge rule on changes of the spec parameter → a message on the notification topic. */
+  private notifyOnSpecChange(functionName: string, env: string, topicArn: string): void {
+    const provider = this.function.provider;
+    const specRule = new CloudwatchEventRule(this, 'spec-change-rule', {
+      provider,
+      name: `${functionName}-spec-change`,
+      description: `Notifies ${env} DR operators whenever ${this.specParameter.name} changes`,
+      eventPattern: Fn.jsonencode({
+        source: ['aws.ssm'],
+        'detail-type': ['Parameter Store Change'],
+        detail: { name: [this.specParameter.name] },
+      }),
+    });
+    new CloudwatchEventTarget(this, 'spec-change-target', {
+      provider,
+      rule: specRule.name,
+      targetId: 'notification-topic',
+      arn: topicArn,
+      inputTransformer: {
+        inputPaths: { name: '$.detail.name', operation: '$.detail.operation', time: '$.time', account: '$.account' },
+        inputTemplate: '"[pilot-light] DR spec parameter <name> changed (<operation>) at <time> in account <account>. If no deploy did this, check CloudTrail: the spec decides what the reconciler may touch."',
+      },
     });
   }
 

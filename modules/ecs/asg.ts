@@ -84,9 +84,10 @@ export class PilotLightAsg extends Construct {
       maxSize: props.capacity.maxSize,
       desiredCapacity: props.capacity.desiredCapacity,
       targetGroupArns: props.targetGroupArns ?? [],
-      // The reconciler verifies target health itself; EC2 checks keep a slow-starting Jenkins from being cycled.
-      healthCheckType: 'EC2',
-      healthCheckGracePeriod: 300,
+      // ELB health checks (FSBP AutoScaling.1): an instance its target group calls unhealthy is replaced. The grace
+      // period keeps a slow-starting Jenkins from being cycled before it answers.
+      healthCheckType: 'ELB',
+      healthCheckGracePeriod: 600,
       // Replace spot instances proactively when AWS signals an interruption risk.
       capacityRebalance: true,
       mixedInstancesPolicy: {

@@ -4,8 +4,9 @@
  * - ECS cluster `dr` with FARGATE and FARGATE_SPOT capacity providers.
  * - The services (frontend, notification-service, …) at pilot-light desired count on FARGATE_SPOT, awsvpc,
  *   in the given private subnets with their own security group.
- * - One ALB with a target group per load-balanced service and per ASG target (Jenkins, Prometheus, Grafana,
- *   Jaeger); the listener routes by path. HTTPS when a certificate is given, else HTTP.
+ * - An internet-facing ALB with a target group per load-balanced service, and an internal ALB for the ASG targets
+ *   (Jenkins, Prometheus, Grafana, Jaeger: tools stay off the internet); listeners route by path. HTTPS on 443 with
+ *   port 80 redirecting; plain HTTP only where the stack allows it (the emulator).
  * - ASGs `dr-jenkins` and `dr-monitoring` (see asg.ts).
  *
  * The VPC and subnets are inputs, not created here: a pilot-light region normally reuses the network that
@@ -14,7 +15,7 @@
  * belong to the reconciler once created.
  */
 import { Construct } from 'constructs';
-import { Fn, Op, TerraformIterator, Token } from 'cdktf';
+import { Fn, IResolvable, Op, TerraformIterator, Token } from 'cdktf';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { EcsCluster } from '@cdktf/provider-aws/lib/ecs-cluster';
 import { EcsClusterCapacityProviders } from '@cdktf/provider-aws/lib/ecs-cluster-capacity-providers';
@@ -34,6 +35,7 @@ import { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-p
 import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
 import { DataAwsPartition } from '@cdktf/provider-aws/lib/data-aws-partition';
 import { DataAwsRegion } from '@cdktf/provider-aws/lib/data-aws-region';
+import { DataAwsVpc } from '@cdktf/provider-aws/lib/data-aws-vpc';
 import { PilotLightAsg } from './asg';
 import { checkIntegerRange, checkMatches, checkMinItems, checkNotEmpty, checkOneOf, isEmptyString, ModeCapacity } from '../validate';
 
@@ -107,8 +109,17 @@ export interface EcsProps {
   readonly publicSubnetIds: string[];
   /** CIDRs allowed to reach the ALB. @default ["0.0.0.0/0"] */
   readonly albIngressCidrs?: string[];
-  /** ACM certificate for an HTTPS listener; empty means an HTTP listener on port 80. @default "" */
+  /** ACM certificate for the HTTPS listeners (443; port 80 redirects). Empty: HTTP on 80, emulator only. @default "" */
   readonly certificateArn?: string;
+  /**
+   * Whether a listener may serve plain HTTP when no certificate is given. Only the emulator run sets it; otherwise
+   * a plan without a certificate fails (a precondition), because HTTPS clients break after a failover. @default false
+   */
+  readonly allowPlainHttp?: boolean;
+  /** CIDRs allowed to reach the internal ALB of the tools (Jenkins, Prometheus, Grafana, Jaeger); empty means the VPC's CIDR. @default the VPC's CIDR */
+  readonly internalToolsIngressCidrs?: string[];
+  /** S3 bucket (with the ELB log-delivery policy) for both ALBs' access logs; empty turns them off. @default "" */
+  readonly accessLogsBucket?: string;
   /** The services. */
   readonly services: readonly DrServiceProps[];
   /** The ASGs. */
@@ -119,6 +130,14 @@ export interface EcsProps {
   readonly logRetentionDays?: number;
   /** Provider in the DR region. */
   readonly provider: AwsProvider;
+}
+
+/** What both load balancers share: TLS (or not), and where access logs go. */
+interface AlbEdge {
+  readonly https: IResolvable;
+  readonly certificateArn: string;
+  readonly allowPlainHttp: boolean;
+  readonly accessLogsBucket: string;
 }
 
 /** A created service with what the reconciler needs to know about it. */
@@ -145,8 +164,10 @@ export interface CreatedAsg {
 export class Ecs extends Construct {
   /** The cluster. */
   readonly cluster: EcsCluster;
-  /** The DR ALB. */
+  /** The DR ALB (internet-facing): the application's services. */
   readonly alb: Lb;
+  /** The internal ALB of the ASGs' tools (Jenkins, Prometheus, Grafana, Jaeger): never on the internet. */
+  readonly internalAlb: Lb;
   /** Services in the order given. */
   readonly services: CreatedService[] = [];
   /** ASGs in the order given. */
@@ -175,7 +196,8 @@ export class Ecs extends Construct {
     checkNotEmpty('imageId', props.imageId);
     this.validateNames(props);
 
-    this.cluster = new EcsCluster(this, 'cluster', { provider, name: clusterName });
+    // Container Insights (FSBP ECS.12): task and service metrics, the view a failover is watched through.
+    this.cluster = new EcsCluster(this, 'cluster', { provider, name: clusterName, setting: [{ name: 'containerInsights', value: 'enabled' }] });
     const capacityProviders = new EcsClusterCapacityProviders(this, 'capacity-providers', {
       provider,
       clusterName: this.cluster.name,
@@ -185,43 +207,24 @@ export class Ecs extends Construct {
 
     // --- network: one group per tier, rules as separate resources so adding one never replaces a group ---
     const albSg = this.securityGroup('alb-sg', `${this.env}-alb`, 'DR ALB', props.vpcId);
+    const internalAlbSg = this.securityGroup('internal-alb-sg', `${this.env}-internal-alb`, 'DR internal ALB (tools)', props.vpcId);
     this.serviceSecurityGroup = this.securityGroup('service-sg', `${this.env}-services`, 'DR ECS service tasks', props.vpcId);
     this.instanceSecurityGroup = this.securityGroup('instance-sg', `${this.env}-instances`, 'DR ASG instances', props.vpcId);
 
-    const https = Op.not(isEmptyString(certificateArn));
-    const listenerPort = Token.asNumber(Fn.conditional(https, 443, 80));
-    const cidrs = TerraformIterator.fromList(props.albIngressCidrs ?? ['0.0.0.0/0']);
-    new VpcSecurityGroupIngressRule(this, 'alb-ingress', {
-      provider,
-      forEach: cidrs,
-      securityGroupId: albSg.id,
-      cidrIpv4: cidrs.value,
-      ipProtocol: 'tcp',
-      fromPort: listenerPort,
-      toPort: listenerPort,
-      description: 'Clients to the DR ALB listener',
-    });
-
-    this.alb = new Lb(this, 'alb', {
-      provider,
-      name: `${this.env}-alb`,
-      loadBalancerType: 'application',
-      internal: false,
-      securityGroups: [albSg.id],
-      subnets: props.publicSubnetIds,
-      dropInvalidHeaderFields: true,
-    });
-
-    const listener = new LbListener(this, 'listener', {
-      provider,
-      loadBalancerArn: this.alb.arn,
-      port: listenerPort,
-      protocol: Token.asString(Fn.conditional(https, 'HTTPS', 'HTTP')),
-      certificateArn: Token.asString(Fn.conditional(https, certificateArn, Token.nullValue())),
-      sslPolicy: Token.asString(Fn.conditional(https, 'ELBSecurityPolicy-TLS13-1-2-2021-06', Token.nullValue())),
-      // Until a default service is created (below) the listener answers 404; replaced by the forward.
-      defaultAction: [{ type: 'fixed-response', fixedResponse: { contentType: 'text/plain', statusCode: '404', messageBody: 'not found' } }],
-    });
+    const edge: AlbEdge = { https: Op.not(isEmptyString(certificateArn)), certificateArn, allowPlainHttp: props.allowPlainHttp ?? false, accessLogsBucket: props.accessLogsBucket ?? '' };
+    this.alb = this.loadBalancer('alb', `${this.env}-alb`, false, albSg, props.publicSubnetIds, edge);
+    const listener = this.listeners('listener', 'alb-ingress', this.alb, albSg, props.albIngressCidrs ?? ['0.0.0.0/0'], edge);
+    // The tools are internal: reachable from the VPC (or the CIDRs given, e.g. a VPN), never from the internet;
+    // Prometheus and Jaeger have no authentication of their own.
+    const vpc = new DataAwsVpc(this, 'vpc', { provider, id: props.vpcId });
+    this.internalAlb = this.loadBalancer('internal-alb', `${this.env}-internal-alb`, true, internalAlbSg, props.privateSubnetIds, edge);
+    const toolCidrs = props.internalToolsIngressCidrs ?? [];
+    const internalCidrs = Token.isUnresolved(toolCidrs)
+      ? Token.asList(Fn.conditional(Op.lt(Fn.lengthOf(toolCidrs), 1), [vpc.cidrBlock], toolCidrs))
+      : toolCidrs.length > 0
+        ? toolCidrs
+        : [vpc.cidrBlock];
+    const internalListener = this.listeners('internal-listener', 'internal-alb-ingress', this.internalAlb, internalAlbSg, internalCidrs, edge);
 
     // --- services ---
     const logGroup = new CloudwatchLogGroup(this, 'task-logs', {
@@ -305,12 +308,12 @@ export class Ecs extends Construct {
     for (const a of props.asgs) {
       const targetGroups = a.targets.map((t) => {
         const tg = this.targetGroup(`tg-${t.name}`, t.name, t.port, 'instance', props.vpcId, t);
-        if (t.pathPattern !== '/') this.listenerRule(listener, t.name, tg, t.pathPattern);
-        else listener.putDefaultAction([{ type: 'forward', targetGroupArn: tg.arn }]);
+        if (t.pathPattern !== '/') this.listenerRule(internalListener, t.name, tg, t.pathPattern);
+        else internalListener.putDefaultAction([{ type: 'forward', targetGroupArn: tg.arn }]);
         new VpcSecurityGroupIngressRule(this, `instance-ingress-${t.name}`, {
           provider,
           securityGroupId: this.instanceSecurityGroup.id,
-          referencedSecurityGroupId: albSg.id,
+          referencedSecurityGroupId: internalAlbSg.id,
           ipProtocol: 'tcp',
           fromPort: t.port,
           toPort: t.port,
@@ -369,6 +372,75 @@ export class Ecs extends Construct {
     }
   }
 
+  /** An application load balancer: deletion protection on (FSBP ELB.6), access logs when a bucket is given (ELB.5). */
+  private loadBalancer(id: string, name: string, internal: boolean, sg: SecurityGroup, subnets: string[], edge: AlbEdge): Lb {
+    return new Lb(this, id, {
+      provider: this.provider,
+      name,
+      loadBalancerType: 'application',
+      internal,
+      securityGroups: [sg.id],
+      subnets,
+      dropInvalidHeaderFields: true,
+      enableDeletionProtection: true,
+      accessLogs: { bucket: edge.accessLogsBucket, prefix: name, enabled: Op.not(isEmptyString(edge.accessLogsBucket)) },
+    });
+  }
+
+  /**
+   * The listeners of a load balancer and their ingress: HTTPS on 443 with a certificate, and port 80 redirecting
+   * to it; without one (emulator only, see allowPlainHttp) a single HTTP listener on 80. Returns the one that routes.
+   */
+  private listeners(id: string, ingressId: string, lb: Lb, sg: SecurityGroup, ingressCidrs: string[], edge: AlbEdge): LbListener {
+    const provider = this.provider;
+    const port = Token.asNumber(Fn.conditional(edge.https, 443, 80));
+    const cidrs = TerraformIterator.fromList(ingressCidrs);
+    new VpcSecurityGroupIngressRule(this, ingressId, {
+      provider,
+      forEach: cidrs,
+      securityGroupId: sg.id,
+      cidrIpv4: cidrs.value,
+      ipProtocol: 'tcp',
+      fromPort: port,
+      toPort: port,
+      description: `Clients to the ${lb.name} listener`,
+    });
+    const listener = new LbListener(this, id, {
+      provider,
+      loadBalancerArn: lb.arn,
+      port,
+      protocol: Token.asString(Fn.conditional(edge.https, 'HTTPS', 'HTTP')),
+      certificateArn: Token.asString(Fn.conditional(edge.https, edge.certificateArn, Token.nullValue())),
+      sslPolicy: Token.asString(Fn.conditional(edge.https, 'ELBSecurityPolicy-TLS13-1-2-2021-06', Token.nullValue())),
+      // Until a default service is created (below) the listener answers 404; replaced by the forward.
+      defaultAction: [{ type: 'fixed-response', fixedResponse: { contentType: 'text/plain', statusCode: '404', messageBody: 'not found' } }],
+      lifecycle: edge.allowPlainHttp
+        ? undefined
+        : { precondition: [{ condition: Op.not(isEmptyString(edge.certificateArn)), errorMessage: 'dr_certificate_arn must be an ACM certificate ARN in the DR region: the DR ALBs serve HTTPS only (port 80 redirects), got: ""' }] },
+    });
+    // Port 80 only redirects: nothing is served in clear text.
+    const redirectCidrs = TerraformIterator.fromList(Token.asList(Fn.conditional(edge.https, ingressCidrs, [])));
+    new VpcSecurityGroupIngressRule(this, `${id}-redirect-ingress`, {
+      provider,
+      forEach: redirectCidrs,
+      securityGroupId: sg.id,
+      cidrIpv4: redirectCidrs.value,
+      ipProtocol: 'tcp',
+      fromPort: 80,
+      toPort: 80,
+      description: `Clients to the ${lb.name} HTTP redirect`,
+    });
+    new LbListener(this, `${id}-redirect`, {
+      provider,
+      count: Token.asNumber(Fn.conditional(edge.https, 1, 0)),
+      loadBalancerArn: lb.arn,
+      port: 80,
+      protocol: 'HTTP',
+      defaultAction: [{ type: 'redirect', redirect: { port: '443', protocol: 'HTTPS', statusCode: 'HTTP_301' } }],
+    });
+    return listener;
+  }
+
   /** A security group with allow-all egress (Terraform removes AWS's default egress rule). */
   private securityGroup(id: string, name: string, description: string, vpcId: string): SecurityGroup {
     const sg = new SecurityGroup(this, id, { provider: this.provider, name, description, vpcId, tags: { Name: name } });
@@ -415,7 +487,18 @@ export class Ecs extends Construct {
     const partition = new DataAwsPartition(this, 'partition', { provider });
     const trust = new DataAwsIamPolicyDocument(this, 'task-execution-trust', {
       provider,
-      statement: [{ effect: 'Allow', actions: ['sts:AssumeRole'], principals: [{ type: 'Service', identifiers: ['ecs-tasks.amazonaws.com'] }] }],
+      statement: [
+        {
+          effect: 'Allow',
+          actions: ['sts:AssumeRole'],
+          principals: [{ type: 'Service', identifiers: ['ecs-tasks.amazonaws.com'] }],
+          // Confused-deputy protection: only ECS acting for this account's tasks in this region.
+          condition: [
+            { test: 'StringEquals', variable: 'aws:SourceAccount', values: [account.accountId] },
+            { test: 'ArnLike', variable: 'aws:SourceArn', values: [`arn:${partition.partition}:ecs:${region.name}:${account.accountId}:*`] },
+          ],
+        },
+      ],
     });
     const role = new IamRole(this, 'task-execution-role', {
       provider,

@@ -27,19 +27,21 @@
  *   Emails subscribe to both: the alarm topic tells people the primary is down even if the Lambda is broken.
  */
 import { Construct } from 'constructs';
-import { Fn, TerraformIterator, Token } from 'cdktf';
+import { Fn, Lazy, TerraformIterator, Token } from 'cdktf';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { Route53HealthCheck } from '@cdktf/provider-aws/lib/route53-health-check';
 import { Route53Record } from '@cdktf/provider-aws/lib/route53-record';
 import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
 import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
 import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscription';
+import { SnsTopicPolicy } from '@cdktf/provider-aws/lib/sns-topic-policy';
 import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
 import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias';
 import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
 import { DataAwsPartition } from '@cdktf/provider-aws/lib/data-aws-partition';
 import { TrafficGate } from './gate';
-import { checkAtMost, checkIntegerRange, checkMatches, checkNotEmpty, checkOneOf } from '../validate';
+import { DataAwsRegion } from '@cdktf/provider-aws/lib/data-aws-region';
+import { checkAtMost, checkIntegerRange, checkMatches, checkNotEmpty, checkOneOf, concatLists } from '../validate';
 
 /** An alias target: a load balancer's DNS name and its canonical hosted zone id. */
 export interface AliasTarget {
@@ -47,6 +49,68 @@ export interface AliasTarget {
   readonly dnsName: string;
   /** Its canonical hosted zone id (not the zone of the record). */
   readonly zoneId: string;
+}
+
+/** An AWS service that publishes to a topic, and the ARNs (patterns) of the sources it may publish for. */
+export interface ServicePublisher {
+  /** Service principal, e.g. `cloudwatch.amazonaws.com`. */
+  readonly service: string;
+  /** `aws:SourceArn` patterns: the alarms or rules that may publish (confused-deputy protection). */
+  readonly sourceArns: string[];
+}
+
+/** Key policy of a topic's KMS key: the account administers it; each service only for its own sources. */
+export function topicKeyPolicy(partition: string, accountId: string, publishers: readonly ServicePublisher[]): Record<string, unknown> {
+  return {
+    Version: '2012-10-17',
+    // A key policy's "*" resource means "this key".
+    Statement: [
+      { Sid: 'AccountAdministers', Effect: 'Allow', Principal: { AWS: `arn:${partition}:iam::${accountId}:root` }, Action: 'kms:*', Resource: '*' },
+      ...publishers.map((p) => ({
+        Sid: `${serviceSid(p.service)}Publishes`,
+        Effect: 'Allow',
+        Principal: { Service: p.service },
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        Resource: '*',
+        Condition: sourceCondition(accountId, p),
+      })),
+    ],
+  };
+}
+
+/**
+ * Topic policy: the services publish only for their own sources, and nobody else publishes at all except the
+ * named IAM principals. Without it SNS's default policy lets anyone in the account publish (a fake "failover
+ * started" mail, or a fake alarm message to the reconciler). The Deny is what holds against identity policies
+ * in the same account, which an Allow in a resource policy cannot take away.
+ */
+export function topicPolicy(topicArn: string, accountId: string, publishers: readonly ServicePublisher[], principalArns: readonly string[]): Record<string, unknown> {
+  const others: Record<string, Record<string, unknown>> = { StringNotEquals: { 'aws:PrincipalServiceName': publishers.map((p) => p.service) } };
+  // An empty ArnNotLike list would be an invalid policy; with no principals named, no IAM principal publishes.
+  if (Token.isUnresolved(principalArns) || principalArns.length > 0) others.ArnNotLike = { 'aws:PrincipalArn': principalArns };
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      ...publishers.map((p) => ({
+        Sid: `${serviceSid(p.service)}Publishes`,
+        Effect: 'Allow',
+        Principal: { Service: p.service },
+        Action: 'sns:Publish',
+        Resource: topicArn,
+        Condition: sourceCondition(accountId, p),
+      })),
+      { Sid: 'NobodyElsePublishes', Effect: 'Deny', Principal: '*', Action: 'sns:Publish', Resource: topicArn, Condition: others },
+    ],
+  };
+}
+
+function sourceCondition(accountId: string, p: ServicePublisher): Record<string, unknown> {
+  return { StringEquals: { 'aws:SourceAccount': accountId }, ArnLike: { 'aws:SourceArn': p.sourceArns } };
+}
+
+function serviceSid(service: string): string {
+  const name = service.split('.')[0];
+  return name === 'cloudwatch' ? 'CloudWatchAlarm' : name === 'events' ? 'EventBridgeRule' : name.charAt(0).toUpperCase() + name.slice(1);
 }
 
 /** Props of {@link Route53Failover}. */
@@ -104,6 +168,9 @@ export class Route53Failover extends Construct {
   /** KMS key encrypting the notification topic: publishers need kms:GenerateDataKey/Decrypt on it. */
   readonly notificationKey: KmsKey;
 
+  /** Lists of IAM principals (ARNs or patterns) that may publish to the notification topic. */
+  private readonly notificationPublishers: string[][] = [];
+
   constructor(scope: Construct, id: string, props: Route53FailoverProps) {
     super(scope, id);
     const env = props.environment ?? 'dr';
@@ -153,17 +220,48 @@ export class Route53Failover extends Construct {
       alias: { name: props.drAlb.dnsName, zoneId: props.drAlb.zoneId, evaluateTargetHealth: false },
     });
 
-    const alarmKey = this.topicKey('alarm-topic-key', props.alarmProvider, `${env}-alarm-topic`);
+    // Source ARNs are built from names (not read from the resources): the alarm refers to its topic, and the
+    // topic to its key, so the key's policy naming the alarm would be a cycle.
+    const alarmName = `${env}-primary-health`;
+    const alarmSide = this.regionFacts('alarm', props.alarmProvider);
+    const alarmPublishers: ServicePublisher[] = [
+      { service: 'cloudwatch.amazonaws.com', sourceArns: [`arn:${alarmSide.partition}:cloudwatch:${alarmSide.region}:${alarmSide.accountId}:alarm:${alarmName}`] },
+    ];
+    const alarmKey = this.topicKey('alarm-topic-key', props.alarmProvider, `${env}-alarm-topic`, alarmSide, alarmPublishers);
     this.alarmTopic = new SnsTopic(this, 'alarm-topic', {
       provider: props.alarmProvider,
       name: `${env}-primary-health-alarm`,
       kmsMasterKeyId: alarmKey.arn,
     });
-    this.notificationKey = this.topicKey('notification-topic-key', props.notificationProvider, `${env}-notifications`);
+    // Only the alarm publishes here: the reconciler re-reads the alarm anyway (S5), but people read these mails.
+    new SnsTopicPolicy(this, 'alarm-topic-policy', {
+      provider: props.alarmProvider,
+      arn: this.alarmTopic.arn,
+      policy: Fn.jsonencode(topicPolicy(this.alarmTopic.arn, alarmSide.accountId, alarmPublishers, [])),
+    });
+
+    // The DR region's own alarms and EventBridge rules of this environment (named `${env}-…`) may notify.
+    const drSide = this.regionFacts('notification', props.notificationProvider);
+    const notificationPublishers: ServicePublisher[] = [
+      { service: 'cloudwatch.amazonaws.com', sourceArns: [`arn:${drSide.partition}:cloudwatch:${drSide.region}:${drSide.accountId}:alarm:${env}-*`] },
+      { service: 'events.amazonaws.com', sourceArns: [`arn:${drSide.partition}:events:${drSide.region}:${drSide.accountId}:rule/${env}-*`] },
+    ];
+    this.notificationKey = this.topicKey('notification-topic-key', props.notificationProvider, `${env}-notifications`, drSide, notificationPublishers);
     this.notificationTopic = new SnsTopic(this, 'notification-topic', {
       provider: props.notificationProvider,
       name: `${env}-dr-notifications`,
       kmsMasterKeyId: this.notificationKey.arn,
+    });
+    // Resolved at synth: the publishers (the reconciler's role, operators) are created after this construct.
+    new SnsTopicPolicy(this, 'notification-topic-policy', {
+      provider: props.notificationProvider,
+      arn: this.notificationTopic.arn,
+      policy: Lazy.stringValue({
+        produce: () =>
+          Fn.jsonencode(
+            topicPolicy(this.notificationTopic.arn, drSide.accountId, notificationPublishers, concatLists(...this.notificationPublishers)),
+          ),
+      }),
     });
 
     this.trafficGate = new TrafficGate(this, 'traffic-gate', {
@@ -187,7 +285,7 @@ export class Route53Failover extends Construct {
 
     const alarm = new CloudwatchMetricAlarm(this, 'primary-health-alarm', {
       provider: props.alarmProvider,
-      alarmName: `${env}-primary-health`,
+      alarmName,
       alarmDescription: `Primary endpoint ${props.primaryEndpointFqdn} failed its Route 53 health check (N of M): one of the signals the DR reconciler needs two of before it fails over.`,
       namespace: 'AWS/Route53',
       metricName: 'HealthCheckStatus',
@@ -227,37 +325,33 @@ export class Route53Failover extends Construct {
   }
 
   /**
-   * A customer-managed key for an SNS topic. The AWS-managed alias/aws/sns key cannot be used by CloudWatch
-   * alarms (its policy cannot be edited), so the key policy grants cloudwatch.amazonaws.com explicitly.
+   * Lets IAM principals (ARNs or `ArnLike` patterns; a Terraform list is fine) publish to the notification topic:
+   * the reconciler's role, and operators whose `drctl` passes notify. Nobody else may.
    */
-  private topicKey(id: string, provider: AwsProvider, aliasName: string): KmsKey {
+  allowNotificationPublishers(principalArns: string[]): void {
+    this.notificationPublishers.push(principalArns);
+  }
+
+  /** Partition, region and account of a provider, for ARNs built by pattern. */
+  private regionFacts(id: string, provider: AwsProvider): { partition: string; region: string; accountId: string } {
     const account = new DataAwsCallerIdentity(this, `${id}-account`, { provider });
     const partition = new DataAwsPartition(this, `${id}-partition`, { provider });
+    const region = new DataAwsRegion(this, `${id}-region`, { provider });
+    return { partition: partition.partition, region: region.name, accountId: account.accountId };
+  }
+
+  /**
+   * A customer-managed key for an SNS topic. The AWS-managed alias/aws/sns key cannot be used by CloudWatch
+   * alarms (its policy cannot be edited), so the key policy grants the publishing services explicitly, each only
+   * for its own sources (`aws:SourceArn`, `aws:SourceAccount`).
+   */
+  private topicKey(id: string, provider: AwsProvider, aliasName: string, facts: { partition: string; accountId: string }, publishers: ServicePublisher[]): KmsKey {
     const key = new KmsKey(this, id, {
       provider,
       description: `Encrypts the ${aliasName} SNS topic`,
       enableKeyRotation: true,
       deletionWindowInDays: 30,
-      // A key policy's "*" resource means "this key".
-      policy: Fn.jsonencode({
-        Version: '2012-10-17',
-        Statement: [
-          {
-            Sid: 'AccountAdministers',
-            Effect: 'Allow',
-            Principal: { AWS: `arn:${partition.partition}:iam::${account.accountId}:root` },
-            Action: 'kms:*',
-            Resource: '*',
-          },
-          {
-            Sid: 'CloudWatchAlarmsPublish',
-            Effect: 'Allow',
-            Principal: { Service: 'cloudwatch.amazonaws.com' },
-            Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-            Resource: '*',
-          },
-        ],
-      }),
+      policy: Fn.jsonencode(topicKeyPolicy(facts.partition, facts.accountId, publishers)),
     });
     new KmsAlias(this, `${id}-alias`, { provider, name: `alias/${aliasName}`, targetKeyId: key.keyId });
     return key;

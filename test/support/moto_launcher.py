@@ -100,6 +100,21 @@ def patch_rds() -> None:
 
     RDSBackend.create_db_instance_read_replica = create_db_instance_read_replica
 
+    # moto: CreateDBInstance drops MonitoringInterval and MonitoringRoleArn (DescribeDBInstances then reports 0 and
+    # no role, and Terraform plans to set them again forever). AWS stores both and returns them (RDS API Reference,
+    # CreateDBInstance: "MonitoringInterval ... MonitoringRoleArn"; DBInstance: the same two fields).
+    original_init = DBInstance.__init__
+
+    @wraps(original_init)
+    def init_with_monitoring(self: DBInstance, *args: Any, **kwargs: Any) -> None:
+        original_init(self, *args, **kwargs)
+        if kwargs.get("monitoring_interval") is not None:
+            self.monitoring_interval = int(kwargs["monitoring_interval"])
+        if kwargs.get("monitoring_role_arn"):
+            self.monitoring_role_arn = kwargs["monitoring_role_arn"]
+
+    DBInstance.__init__ = init_with_monitoring
+
 
 # ------------------------------------------------------------------------------------------- Auto Scaling
 

@@ -85,8 +85,34 @@ describe('terraform: database module', () => {
     expect(resourceAt(s, 'aws_db_subnet_group', 'replica-subnets').subnet_ids).to.deep.equal(['subnet-a', 'subnet-b']);
   });
 
+  it('security baseline on the replica: IAM auth, log exports, enhanced monitoring, backups kept, Multi-AZ by choice', () => {
+    const replica = resourceAt(synth({ cloudwatchLogsExports: ['postgresql', 'upgrade'] }), 'aws_db_instance', 'database_replica');
+    expect(replica).to.deep.include({
+      iam_database_authentication_enabled: true,
+      enabled_cloudwatch_logs_exports: ['postgresql', 'upgrade'],
+      monitoring_interval: 60,
+      delete_automated_backups: false,
+      multi_az: false,
+    });
+    expect(replica.monitoring_role_arn).to.match(/^\$\{aws_iam_role\.database_monitoring-role-dr_[0-9A-F]+\.arn\}$/);
+    expect(resourceAt(synth({ replicaMultiAz: true }), 'aws_db_instance', 'database_replica').multi_az).to.equal(true);
+  });
+
+  it('enhanced monitoring: a role RDS assumes for this account only; none when the interval is 0', () => {
+    const s = synth();
+    const roles = resources(s, 'aws_iam_role').map((r) => r.name).sort();
+    expect(roles).to.deep.equal(['dr-rds-monitoring-dr', 'dr-rds-monitoring-primary']);
+    const trust = Object.entries(s.data!.aws_iam_policy_document).find(([id]) => id.startsWith('database_monitoring-trust-dr_'))![1] as { statement: Array<{ principals: unknown; condition: unknown }> };
+    expect(trust.statement[0].principals).to.deep.equal([{ type: 'Service', identifiers: ['monitoring.rds.amazonaws.com'] }]);
+    expect(JSON.stringify(trust.statement[0].condition)).to.contain('aws:SourceAccount');
+    const off = synth({ monitoringIntervalSeconds: 0 });
+    expect(resources(off, 'aws_iam_role')).to.deep.equal([]);
+    expect(resourceAt(off, 'aws_db_instance', 'database_replica')).not.to.have.property('monitoring_role_arn');
+  });
+
   describe('rejects bad props, naming the value', () => {
     const cases: Record<string, { props: Partial<BaseProps>; error: string }> = {
+      'monitoring interval 20': { props: { monitoringIntervalSeconds: 20 }, error: 'monitoringIntervalSeconds must be one of 0, 1, 5, 10, 15, 30, 60, got: 20' },
       'backups off': { props: { backupRetentionDays: 0 }, error: 'backupRetentionDays must be an integer between 1 and 35, got: 0' },
       'replica identifier': { props: { replicaIdentifier: '1replica' }, error: 'replicaIdentifier must be an RDS identifier' },
       'primary ARN': { props: { existingPrimaryArn: 'prod-db' }, error: 'existingPrimaryArn must be an RDS DB instance ARN, got: "prod-db"' },

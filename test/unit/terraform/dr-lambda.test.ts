@@ -8,7 +8,7 @@ import { DrLambda, DrLambdaProps, drillEventInput } from '../../../modules/dr-la
 import { bundleLambda } from '../../../modules/dr-lambda/bundle';
 import { ratePeriodSeconds } from '../../../modules/dr-lambda/alarms';
 import { validateSpec } from '../../../reconciler/spec';
-import { fixtureHandlerEntry, resourceAt, resources, scratchDir, synthModule, Synthesized, TestProviders } from './synth';
+import { fixtureHandlerEntry, logicalPath, resourceAt, resources, scratchDir, synthModule, Synthesized, TestProviders } from './synth';
 
 type BaseProps = Omit<DrLambdaProps, 'provider' | 'alarmProvider'>;
 
@@ -56,13 +56,22 @@ const base = (): BaseProps => ({
     replicaArn: 'arn:aws:rds:eu-central-1:123456789012:db:app-replica',
     alarmArn: 'arn:aws:cloudwatch:us-east-1:123456789012:alarm:dr-primary-health',
     healthCheckId: 'hc-1',
-    asgArns: ['arn:aws:autoscaling:eu-central-1:123456789012:autoScalingGroup:uuid:autoScalingGroupName/dr-jenkins'],
+    asgs: [
+      {
+        arn: 'arn:aws:autoscaling:eu-central-1:123456789012:autoScalingGroup:uuid:autoScalingGroupName/dr-jenkins',
+        maxSizeLimit: 3,
+        minSizeLimit: 1,
+        instanceTypes: ['t3.medium', 'm5.large'],
+      },
+    ],
     launchTemplateArns: ['arn:aws:ec2:eu-central-1:123456789012:launch-template/lt-0123'],
+    imageId: 'ami-0123456789abcdef0',
     instanceSubnetIds: ['subnet-a', 'subnet-b'],
     instanceSecurityGroupIds: ['sg-instances'],
     clusterName: 'dr',
     clusterArn: 'arn:aws:ecs:eu-central-1:123456789012:cluster/dr',
     serviceArns: ['arn:aws:ecs:eu-central-1:123456789012:service/dr/frontend'],
+    taskDefinitionFamilies: ['dr-frontend'],
     targetGroupArns: [TG],
     notificationTopicArn: 'arn:aws:sns:eu-central-1:123456789012:dr-dr-notifications',
     notificationKeyArn: 'arn:aws:kms:eu-central-1:123456789012:key/abc',
@@ -71,6 +80,13 @@ const base = (): BaseProps => ({
 });
 
 let lastConstruct: DrLambda | undefined;
+/** The one data source whose construct path ends with `suffix`. */
+function resourceAtData(s: Synthesized, suffix: string): Record<string, unknown> {
+  const found = Object.entries(s.data?.aws_iam_policy_document ?? {}).filter(([id]) => logicalPath(id).endsWith(`_${suffix}`));
+  if (found.length !== 1) throw new Error(`expected one aws_iam_policy_document at *_${suffix}, found ${found.length}`);
+  return found[0][1];
+}
+
 function synth(props: Partial<BaseProps> = {}): Synthesized {
   return synthModule((scope: Construct, p: TestProviders) => {
     lastConstruct = new DrLambda(scope, 'dr-lambda', { ...base(), ...props, provider: p.dr, alarmProvider: p.alarm });
@@ -254,6 +270,30 @@ describe('terraform: dr-lambda module', () => {
           treat_missing_data: 'notBreaching',
         },
       },
+      'function: Active X-Ray tracing': {
+        props: {},
+        type: 'aws_lambda_function',
+        at: 'dr-lambda_function',
+        want: { tracing_config: { mode: 'Active' } },
+      },
+      'mode parameter: SSM refuses any value but the two modes': {
+        props: {},
+        type: 'aws_ssm_parameter',
+        at: 'mode-parameter',
+        want: { allowed_pattern: '^(pilot-light|active)$' },
+      },
+      'spec-change rule: Parameter Store changes of /dr/spec': {
+        props: {},
+        type: 'aws_cloudwatch_event_rule',
+        at: 'spec-change-rule',
+        want: { name: 'dr-dr-failover-spec-change' },
+      },
+      'spec-change target: the notification topic': {
+        props: {},
+        type: 'aws_cloudwatch_event_target',
+        at: 'spec-change-target',
+        want: { arn: 'arn:aws:sns:eu-central-1:123456789012:dr-dr-notifications', target_id: 'notification-topic' },
+      },
       'alarm topic subscription: lambda protocol, made in us-east-1': {
         props: {},
         type: 'aws_sns_topic_subscription',
@@ -373,6 +413,30 @@ describe('terraform: dr-lambda module', () => {
   it('wakes up on Parameter Store changes of the mode parameter', () => {
     const rule = resourceAt(synth(), 'aws_cloudwatch_event_rule', 'mode-change-rule');
     expect(rule.event_pattern).to.match(/"source" = \["aws\.ssm"\], "detail-type" = \["Parameter Store Change"\], "detail" = \{"name" = \[aws_ssm_parameter\.dr-lambda_mode-parameter_[0-9A-F]+\.name\]\}/);
+  });
+
+  it('announces every change of the spec parameter, naming it', () => {
+    const s = synth();
+    const rule = resourceAt(s, 'aws_cloudwatch_event_rule', 'spec-change-rule');
+    expect(rule.event_pattern).to.match(/"detail-type" = \["Parameter Store Change"\], "detail" = \{"name" = \[aws_ssm_parameter\.dr-lambda_spec-parameter_[0-9A-F]+\.name\]\}/);
+    const target = resourceAt(s, 'aws_cloudwatch_event_target', 'spec-change-target') as { input_transformer: { input_paths: Record<string, string>; input_template: string } };
+    expect(target.input_transformer.input_paths).to.deep.equal({ name: '$.detail.name', operation: '$.detail.operation', time: '$.time', account: '$.account' });
+    expect(target.input_transformer.input_template).to.contain('<name> changed (<operation>)');
+  });
+
+  it('renders the guardrail: Deny only, each protected resource with the principals that keep the right', () => {
+    const s = synth({ operatorPrincipalArns: ['arn:aws:iam::123456789012:role/dr-operator'], deployerPrincipalArns: ['arn:aws:iam::123456789012:role/deployer'] });
+    const doc = resourceAtData(s, 'guardrail') as { statement: Array<{ sid: string; effect: string; condition: Array<{ test: string; variable: string; values: string[] }> }> };
+    expect(doc.statement.map((st) => st.sid)).to.deep.equal([
+      'OnlyOperatorsSetTheMode', 'OnlyDeployersWriteTheSpec', 'OnlyTheReconcilerAndOperatorsWriteState', 'OnlyDeployersChangeTheFunction', 'OnlyDeployersChangeTheRole',
+    ]);
+    for (const st of doc.statement) {
+      expect(st.effect, st.sid).to.equal('Deny');
+      expect(st.condition.map((c) => `${c.test} ${c.variable}`), st.sid).to.deep.equal(['ArnNotLike aws:PrincipalArn']);
+    }
+    const exempt = (sid: string) => doc.statement.find((st) => st.sid === sid)!.condition[0].values.map((v) => v.replace(/\$\{[^}]+\}/g, 'X'));
+    expect(exempt('OnlyDeployersWriteTheSpec')).to.deep.equal(['arn:X:iam::X:root', 'arn:aws:iam::123456789012:role/deployer']);
+    expect(exempt('OnlyOperatorsSetTheMode')).to.deep.equal(['arn:X:iam::X:root', 'X', 'arn:aws:iam::123456789012:role/dr-operator', 'arn:aws:iam::123456789012:role/deployer']);
   });
 
   it('writes a spec document the reconciler accepts (reconciler/spec.ts validateSpec)', () => {

@@ -90,6 +90,31 @@ describe('terraform: ecs module', () => {
         at: 'asg-jenkins_launch-template',
         want: { name: 'dr-jenkins', image_id: 'ami-0123', metadata_options: { http_endpoint: 'enabled', http_tokens: 'required', http_put_response_hop_limit: 1 } },
       },
+      'cluster: Container Insights on (FSBP ECS.12)': { props: {}, type: 'aws_ecs_cluster', at: 'ecs_cluster', want: { setting: [{ name: 'containerInsights', value: 'enabled' }] } },
+      'public ALB: internet-facing, deletion protection (ELB.6), access logs off without a bucket (ELB.5)': {
+        props: {},
+        type: 'aws_lb',
+        at: 'ecs_alb',
+        want: { name: 'dr-alb', internal: false, subnets: ['subnet-c', 'subnet-d'], enable_deletion_protection: true, access_logs: { bucket: '', prefix: 'dr-alb', enabled: '${!(length("") < 1)}' } },
+      },
+      'internal ALB of the tools: private subnets, never internet-facing': {
+        props: { accessLogsBucket: 'dr-logs' },
+        type: 'aws_lb',
+        at: 'internal-alb',
+        want: { name: 'dr-internal-alb', internal: true, subnets: ['subnet-a', 'subnet-b'], enable_deletion_protection: true, access_logs: { bucket: 'dr-logs', prefix: 'dr-internal-alb', enabled: '${!(length("dr-logs") < 1)}' } },
+      },
+      'port 80 redirects to 443 when HTTPS': {
+        props: { certificateArn: 'arn:aws:acm:eu-central-1:123456789012:certificate/abc' },
+        type: 'aws_lb_listener',
+        at: 'ecs_listener-redirect',
+        want: { port: 80, protocol: 'HTTP', default_action: [{ type: 'redirect', redirect: { port: '443', protocol: 'HTTPS', status_code: 'HTTP_301' } }] },
+      },
+      'ASG: ELB health checks with a grace period (FSBP AutoScaling.1)': {
+        props: {},
+        type: 'aws_autoscaling_group',
+        at: 'asg-jenkins_group',
+        want: { health_check_type: 'ELB', health_check_grace_period: 600 },
+      },
       'HTTP listener on 80 without a certificate': {
         props: {},
         type: 'aws_lb_listener',
@@ -119,6 +144,35 @@ describe('terraform: ecs module', () => {
     expect(listener.default_action).to.deep.equal([{ type: 'forward', target_group_arn: '${aws_lb_target_group.ecs_tg-frontend_' + idHash(s, 'aws_lb_target_group', 'ecs_tg-frontend') + '.arn}' }]);
     const rules = resources(s, 'aws_lb_listener_rule');
     expect(rules.map((r) => (r.condition as Array<{ path_pattern: { values: string[] } }>)[0].path_pattern.values)).to.deep.equal([['/jenkins/*']]);
+  });
+
+  it('routes the tools on the internal ALB only, reachable from the VPC by default', () => {
+    const s = synth();
+    const [rule] = resources(s, 'aws_lb_listener_rule');
+    expect(rule.listener_arn).to.match(/^\$\{aws_lb_listener\.ecs_internal-listener_[0-9A-F]+\.arn\}$/);
+    const toolIngress = resourceAt(s, 'aws_vpc_security_group_ingress_rule', 'instance-ingress-jenkins');
+    expect(toolIngress.referenced_security_group_id).to.match(/aws_security_group\.ecs_internal-alb-sg_/);
+    expect(resourceAt(s, 'aws_vpc_security_group_ingress_rule', 'internal-alb-ingress').for_each).to.match(/data\.aws_vpc\.ecs_vpc_[0-9A-F]+\.cidr_block/);
+    expect(resourceAt(synth({ internalToolsIngressCidrs: ['10.8.0.0/16'] }), 'aws_vpc_security_group_ingress_rule', 'internal-alb-ingress').for_each).to.contain('10.8.0.0/16');
+  });
+
+  it('a real deploy needs a certificate (precondition); only the emulator run may serve plain HTTP', () => {
+    const real = resourceAt(synth(), 'aws_lb_listener', 'ecs_listener') as { lifecycle: { precondition: Array<{ condition: string; error_message: string }> } };
+    expect(real.lifecycle.precondition).to.have.length(1);
+    expect(real.lifecycle.precondition[0].condition).to.equal('${!(length("") < 1)}');
+    expect(real.lifecycle.precondition[0].error_message).to.contain('dr_certificate_arn must be an ACM certificate ARN');
+    expect(resourceAt(synth({ allowPlainHttp: true }), 'aws_lb_listener', 'ecs_listener')).not.to.have.property('lifecycle');
+    const redirect = resourceAt(synth(), 'aws_lb_listener', 'ecs_listener-redirect');
+    expect(redirect.count).to.equal('${!(length("") < 1) ? 1 : 0}');
+  });
+
+  it('the task execution trust names this account (aws:SourceAccount, aws:SourceArn)', () => {
+    const s = synth();
+    const trust = Object.entries(s.data!.aws_iam_policy_document).find(([id]) => id.startsWith('ecs_task-execution-trust_'))![1] as {
+      statement: Array<{ condition: Array<{ test: string; variable: string; values: string[] }> }>;
+    };
+    expect(trust.statement[0].condition.map((c) => `${c.test} ${c.variable}`)).to.deep.equal(['StringEquals aws:SourceAccount', 'ArnLike aws:SourceArn']);
+    expect(trust.statement[0].condition[1].values[0]).to.match(/^arn:\$\{[^}]+\}:ecs:\$\{[^}]+\}:\$\{[^}]+\}:\*$/);
   });
 
   it('uses an HTTPS listener on 443 when a certificate is given', () => {

@@ -48,10 +48,59 @@ export function hasWildcardResource(resources: Statement['resources']): boolean 
   return /(^|[[,(]\s*)"\*"/.test(resources) || resources === '*';
 }
 
+/**
+ * Writes that AWS only allows on `*` and that change no resource: X-Ray's trace upload, which Lambda's Active
+ * tracing needs (the Service Authorization Reference lists no resource type for either). The one exception to S8.
+ */
+export const WILDCARD_ONLY_TELEMETRY_WRITES: readonly string[] = ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'];
+
 /** Every `sid: action` that is mutating and allowed on `*`. */
 export function wildcardMutations(statements: Statement[]): string[] {
   return statements
     .filter((st) => (st.effect ?? 'Allow') === 'Allow' && hasWildcardResource(st.resources))
-    .flatMap((st) => st.actions.filter((a) => isMutating(a) && !isNarrowedException(a, st.condition)).map((a) => `${st.sid ?? '(no sid)'}: ${a}`));
+    .flatMap((st) => st.actions.filter((a) => isMutating(a) && !isNarrowedException(a, st.condition) && !WILDCARD_ONLY_TELEMETRY_WRITES.includes(a)).map((a) => `${st.sid ?? '(no sid)'}: ${a}`));
 }
 
+
+/** An IAM JSON policy document, as AWS evaluates it. */
+export interface IamPolicy {
+  Version: '2012-10-17';
+  Statement: Array<Record<string, unknown>>;
+}
+
+/** A statement block of `aws_iam_policy_document` (as built in TypeScript, before Terraform renders it). */
+export interface PolicyDocumentStatement {
+  readonly sid?: string;
+  readonly effect?: string;
+  readonly actions?: string[];
+  readonly resources?: string[];
+  readonly condition?: ReadonlyArray<{ readonly test: string; readonly variable: string; readonly values: string[] }>;
+}
+
+/**
+ * Renders statement blocks to the IAM JSON the data source produces (Action, Resource, Condition[test][variable]).
+ * Throws on an unresolved Terraform token: a simulation needs real values.
+ */
+export function toIamPolicy(statements: readonly PolicyDocumentStatement[]): IamPolicy {
+  const text = JSON.stringify(statements);
+  const token = /[$#]\{TfToken\[[^\]]*\]\}|-1\.8881545897087\d*e\+289/.exec(text);
+  if (token) throw new Error(`policy statements hold an unresolved token: ${token[0]}`);
+  return {
+    Version: '2012-10-17',
+    Statement: statements.map((s) => {
+      const condition: Record<string, Record<string, string[]>> = {};
+      for (const c of s.condition ?? []) {
+        condition[c.test] = condition[c.test] ?? {};
+        if (condition[c.test][c.variable]) throw new Error(`${s.sid}: ${c.test} on ${c.variable} twice`);
+        condition[c.test][c.variable] = [...c.values];
+      }
+      return {
+        ...(s.sid ? { Sid: s.sid } : {}),
+        Effect: s.effect ?? 'Allow',
+        Action: s.actions,
+        Resource: s.resources,
+        ...(Object.keys(condition).length > 0 ? { Condition: condition } : {}),
+      };
+    }),
+  };
+}

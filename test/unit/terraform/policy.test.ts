@@ -36,8 +36,9 @@ describe('terraform: IAM policies (rule S8)', () => {
         'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem',
         'rds:DescribeDBInstances', 'rds:PromoteReadReplica',
         'cloudwatch:GetMetricStatistics', 'cloudwatch:DescribeAlarms',
-        'autoscaling:DescribeAutoScalingGroups', 'autoscaling:UpdateAutoScalingGroup',
-        'ec2:RunInstances', 'ec2:RunInstances', 'ec2:CreateTags',
+        // One UpdateAutoScalingGroup statement per group (each has its own size limits).
+        'autoscaling:DescribeAutoScalingGroups', 'autoscaling:UpdateAutoScalingGroup', 'autoscaling:UpdateAutoScalingGroup',
+        'ec2:RunInstances', 'ec2:RunInstances', 'ec2:RunInstances', 'ec2:CreateTags',
         'ecs:DescribeServices', 'ecs:UpdateService', 'ecs:ListTasks', 'ecs:DescribeTasks',
         'elasticloadbalancing:DescribeTargetGroups', 'elasticloadbalancing:DescribeTargetHealth',
         'elasticloadbalancing:RegisterTargets', 'elasticloadbalancing:DeregisterTargets',
@@ -45,10 +46,11 @@ describe('terraform: IAM policies (rule S8)', () => {
         'sqs:SendMessage', 'logs:CreateLogStream', 'logs:PutLogEvents',
         'sqs:SendMessage', 'sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes',
         'cloudwatch:PutMetricData',
+        'xray:PutTraceSegments', 'xray:PutTelemetryRecords',
       ].sort(),
     );
     const wildcards = statementsOf(doc).filter((st) => hasWildcardResource(st.resources)).map((st) => st.sid);
-    expect(wildcards).to.deep.equal(['ReadMetrics', 'DescribeAsgs', 'ListTasks', 'DescribeTargets', 'PublishMetrics']);
+    expect(wildcards).to.deep.equal(['ReadMetrics', 'DescribeAsgs', 'ListTasks', 'DescribeTargets', 'PublishMetrics', 'Tracing']);
   });
 
   it('the reconciler publishes metrics only into its own namespace (S8 exception), and requeues on its own queue only', () => {
@@ -80,6 +82,7 @@ describe('terraform: IAM policies (rule S8)', () => {
         statement: { sid: 'Alarms', actions: ['cloudwatch:SetAlarmState'], resources: ['*'], condition: [{ test: 'StringEquals', variable: 'cloudwatch:namespace', values: ['PilotLight'] }] },
         want: ['Alarms: cloudwatch:SetAlarmState'],
       },
+      'X-Ray trace upload on * is the one exception': { statement: { sid: 'Tracing', actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'xray:PutEncryptionConfig'], resources: ['*'] }, want: ['Tracing: xray:PutEncryptionConfig'] },
     };
     for (const [name, c] of Object.entries(cases)) {
       it(name, () => {

@@ -190,6 +190,28 @@ describe('terraform: route53-failover module', () => {
     }
   });
 
+  it('key policies: each service only for its own sources (aws:SourceArn, aws:SourceAccount)', () => {
+    const s = synth();
+    const policies = resources(s, 'aws_kms_key').map((k) => String(k.policy));
+    expect(policies[0]).to.match(/"Principal" = \{"Service" = "cloudwatch\.amazonaws\.com"\}.*"aws:SourceAccount" = data\.aws_caller_identity\.[^ ]+\.account_id\}, "ArnLike" = \{"aws:SourceArn" = \["arn:\$\{[^}]+\}:cloudwatch:\$\{[^}]+\}:\$\{[^}]+\}:alarm:dr-primary-health"\]/);
+    expect(policies[1]).to.match(/"Service" = "events\.amazonaws\.com".*"aws:SourceArn" = \["arn:[^"]+:rule\/dr-\*"\]/);
+    for (const p of policies) expect(p.match(/"Principal" = \{"Service"/g)?.length).to.equal(p.match(/"aws:SourceArn"/g)?.length);
+  });
+
+  it('topic policies: nobody but the publishers may publish (the default policy let the whole account)', () => {
+    const s = synthModule((scope, p) => {
+      const f = build(scope, p, {});
+      f.allowNotificationPublishers(['arn:aws:iam::123456789012:role/dr-dr-failover']);
+    });
+    const alarm = String(resourceAt(s, 'aws_sns_topic_policy', 'alarm-topic-policy').policy);
+    expect(alarm).to.contain('"Sid" = "NobodyElsePublishes", "Effect" = "Deny", "Principal" = "*", "Action" = "sns:Publish"');
+    expect(alarm).to.contain('"StringNotEquals" = {"aws:PrincipalServiceName" = ["cloudwatch.amazonaws.com"]}}');
+    expect(alarm).not.to.contain('ArnNotLike');
+    const notification = resourceAt(s, 'aws_sns_topic_policy', 'notification-topic-policy');
+    expect(notification.provider).to.equal('aws.dr');
+    expect(String(notification.policy)).to.contain('"ArnNotLike" = {"aws:PrincipalArn" = ["arn:aws:iam::123456789012:role/dr-dr-failover"]}');
+  });
+
   it('subscribes every notification email to both topics (for_each over the list)', () => {
     const s = synth({ notificationEmails: ['a@example.com', 'b@example.com'] });
     const subs = resources(s, 'aws_sns_topic_subscription');
