@@ -25,6 +25,7 @@ import {
 import { DescribeDBInstancesCommand, PromoteReadReplicaCommand, RDSClient } from '@aws-sdk/client-rds';
 import { GetHealthCheckStatusCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { PortError, isRetryable } from './errors';
 import { probeEndpoint } from './probe';
@@ -89,6 +90,7 @@ interface RegionClients {
   readonly elbv2: () => ElasticLoadBalancingV2Client;
   readonly route53: () => Route53Client;
   readonly sns: () => SNSClient;
+  readonly sqs: () => SQSClient;
 }
 
 /** Exponential backoff with equal jitter: half fixed, half random, so retries of parallel calls spread out. */
@@ -157,6 +159,7 @@ export function createAwsPort(opts: AwsPortOptions): AwsPort {
       elbv2: lazy(() => new ElasticLoadBalancingV2Client(config())),
       route53: lazy(() => new Route53Client(config())),
       sns: lazy(() => new SNSClient(config())),
+      sqs: lazy(() => new SQSClient(config())),
     };
     regions.set(region, created);
     return created;
@@ -559,6 +562,14 @@ export function createAwsPort(opts: AwsPortOptions): AwsPort {
     },
 
     probe: probeEndpoint,
+
+    async sendFollowUp(queueUrl, delaySeconds, body): Promise<void> {
+      await call('sqs SendMessage', queueUrl, () =>
+        dr()
+          .sqs()
+          .send(new SendMessageCommand({ QueueUrl: queueUrl, DelaySeconds: Math.max(0, Math.min(900, Math.round(delaySeconds))), MessageBody: body })),
+      );
+    },
 
     async putMetrics(namespace, dimensions, values): Promise<void> {
       const Dimensions = Object.entries(dimensions).map(([Name, Value]) => ({ Name, Value }));

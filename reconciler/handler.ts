@@ -12,7 +12,7 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { createAwsPort } from './aws';
 import { InvalidSpecError } from './errors';
 import type { AwsPort } from './port';
-import { carriesIntent } from './policy';
+import { carriesIntent, followUpNeeded, type PendingFollowUp } from './policy';
 import { reconcileOnce, type PassResult, type Trigger } from './reconcile';
 import { MAX_DRILL_MINUTES, parseSpec } from './spec';
 import { quote } from './text';
@@ -39,7 +39,7 @@ const passLog = {
 
 /** The events this handler understands, as a note about any other event lists them. */
 const KNOWN_EVENTS =
-  '{} (a manual pass), an EventBridge "Parameter Store Change" or "Scheduled Event", the drill rule\'s {"source":"pilot-light.drill","action":"start-drill"}, or an SNS alarm notification';
+  '{} (a manual pass), an EventBridge "Parameter Store Change" or "Scheduled Event", the drill rule\'s {"source":"pilot-light.drill","action":"start-drill"}, an SNS alarm notification, or a batch from the requeue queue';
 
 /** An event read: the trigger, and what was wrong with the event (each also logged as a warning). */
 export interface ReadEvent {
@@ -81,6 +81,8 @@ export function readEvent(event: unknown): ReadEvent {
   if (typeof event['detail-type'] === 'string' && typeof event.source === 'string') return { trigger: { kind: 'manual' }, notes: [] };
   if ('Records' in event) {
     const records = event.Records;
+    // The requeue queue: the previous pass's follow-up, or DR-region events a rule forwarded. A batch is one pass.
+    if (Array.isArray(records) && records.length > 0 && records.every((r) => isObject(r) && r.eventSource === 'aws:sqs')) return { trigger: { kind: 'requeue' }, notes: [] };
     const sns = Array.isArray(records) ? records.find((r) => isObject(r) && r.EventSource === 'aws:sns') : undefined;
     if (!isObject(sns)) return unknownShape();
     const message = isObject(sns.Sns) ? sns.Sns.Message : undefined;
@@ -102,7 +104,7 @@ export function triggerOf(event: unknown): Trigger {
 }
 
 /** The Lambda handler. Returns the pass outcome; throws only when the environment cannot be loaded. */
-export async function handler(event: unknown, context?: { getRemainingTimeInMillis?: () => number }): Promise<{ outcome: PassResult['outcome']; trigger?: PassResult['trigger']; notes: readonly string[] }> {
+export async function handler(event: unknown, context?: { getRemainingTimeInMillis?: () => number }): Promise<{ outcome: PassResult['outcome']; trigger?: PassResult['trigger']; notes: readonly string[]; requeueAfterSeconds?: number }> {
   const { trigger, notes: eventNotes } = readEvent(event);
   logger.info('Reconcile pass triggered', { trigger });
   for (const note of eventNotes) logger.warn(note);
@@ -138,9 +140,33 @@ export async function handler(event: unknown, context?: { getRemainingTimeInMill
       // asynchronous retry delivers it again (then the dead-letter queue).
       throw new Error(`another reconcile pass held the lease for too long; ${trigger.kind} event to be retried`);
     }
-    return { outcome: result.outcome, trigger: result.trigger, notes: [...eventNotes, ...result.notes] };
+    const queueUrl = process.env.DR_REQUEUE_QUEUE_URL;
+    if (queueUrl && result.requeueAfterSeconds !== undefined) await followUp(port, env.spec.stateTable, queueUrl, result.requeueAfterSeconds);
+    return { outcome: result.outcome, trigger: result.trigger, notes: [...eventNotes, ...result.notes], ...(result.requeueAfterSeconds !== undefined ? { requeueAfterSeconds: result.requeueAfterSeconds } : {}) };
   } finally {
     metrics.publishStoredMetrics();
+  }
+}
+
+/** State-table key of the one pending follow-up. */
+export const REQUEUE_KEY = 'requeue';
+
+/**
+ * Asks for the next pass in `seconds` through the requeue queue (SQS DelaySeconds), unless one is already due as soon.
+ * Best effort: the periodic resync is the floor if this fails.
+ */
+export async function followUp(port: AwsPort, table: string, queueUrl: string, seconds: number, now = new Date()): Promise<boolean> {
+  try {
+    const pending = await port.readState<PendingFollowUp>(table, REQUEUE_KEY);
+    if (!followUpNeeded(pending, now, seconds)) return false;
+    const dueAt = new Date(now.getTime() + seconds * 1000).toISOString();
+    await port.sendFollowUp(queueUrl, seconds, JSON.stringify({ source: 'pilot-light.requeue', dueAt }));
+    await port.writeState<PendingFollowUp>(table, REQUEUE_KEY, { dueAt });
+    logger.info(`Next pass requested in ${seconds}s`, { dueAt });
+    return true;
+  } catch (err) {
+    logger.warn('Could not request a follow-up pass; the periodic resync continues', { error: String(err) });
+    return false;
   }
 }
 

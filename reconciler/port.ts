@@ -218,6 +218,8 @@ export interface Signals {
 export interface Notifier {
   /** Publishes a notification; `message` is the body. */
   publish(topicArn: string, subject: string, message: string): Promise<void>;
+  /** SQS SendMessage with a delay (0–900 s) to the requeue queue: the reconciler's next pass, then. */
+  sendFollowUp(queueUrl: string, delaySeconds: number, body: string): Promise<void>;
   /** CloudWatch PutMetricData in the DR region: one call for all values. */
   putMetrics(namespace: string, dimensions: Readonly<Record<string, string>>, values: ReadonlyArray<{ readonly name: string; readonly value: number }>): Promise<void>;
 }

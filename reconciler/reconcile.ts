@@ -14,7 +14,7 @@ import { EffectShell, parseModeParameter } from './effects';
 import { noMetrics, silentLog, type Log, type MetricSink } from './log';
 import { observe } from './observe';
 import { describeAction, plan, type Action, type Plan } from './plan';
-import { afterConverge, carriesIntent, convergeMode, decide, traffic, isRefusal, promotionDesired, type Facts, type Need, type Note, type PolicyState, type Trigger, type TriggerOutcome } from './policy';
+import { afterConverge, carriesIntent, convergeMode, decide, requeueAfter, traffic, isRefusal, promotionDesired, type Facts, type Need, type Note, type PolicyState, type Trigger, type TriggerOutcome } from './policy';
 import type { AwsPort, ModeParameter } from './port';
 import { parseMode, type DrEnvironment, type Mode } from './spec';
 import { initialStatus, passStatus, setCondition, STATUS_KEY, type DrStatus, type Outcome } from './status';
@@ -62,6 +62,8 @@ export interface PassResult {
   readonly results: readonly ActionResult[];
   /** Human messages about decisions (alarm ignored, drill refused, …). */
   readonly notes: readonly string[];
+  /** When the next pass should run, if sooner than the periodic resync (what it waits for, a drill's expiry). */
+  readonly requeueAfterSeconds?: number;
 }
 
 const NO_TRIGGER: TriggerOutcome = { kind: 'none' };
@@ -186,7 +188,8 @@ async function passUnderLease(port: AwsPort, env: DrEnvironment, opts: PassOptio
     shell.apply(afterConverge(prev, status, outcome, justConverged, env.metadata.name), facts),
   ]);
   recordPass(log, metrics, status, outcome, conv.finalPlan, conv.results, justConverged);
-  return { outcome, trigger: settled.outcome, status, results: conv.results, notes: texts() };
+  const requeueAfterSeconds = requeueAfter(status, ctx.now());
+  return { outcome, trigger: settled.outcome, status, results: conv.results, notes: texts(), ...(requeueAfterSeconds !== undefined ? { requeueAfterSeconds } : {}) };
 }
 
 /**

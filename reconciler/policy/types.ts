@@ -11,6 +11,8 @@ export type Trigger =
   | { readonly kind: 'manual' }
   | { readonly kind: 'parameter-change' }
   | { readonly kind: 'resync' }
+  /** A follow-up the previous pass asked for, or a DR-region event (ECS task, EC2 launch, RDS) through the requeue queue. */
+  | { readonly kind: 'requeue' }
   | { readonly kind: 'alarm'; readonly alarmName?: string }
   | { readonly kind: 'start-drill'; readonly durationMinutes?: number; readonly startedBy: string };
 

@@ -46,6 +46,8 @@ export interface FakeWorld {
   probe: { healthy: boolean; detail: string };
   /** Metric values put, newest last. */
   metrics: Array<{ namespace: string; dimensions: Record<string, string>; name: string; value: number }>;
+  /** Follow-ups sent to the requeue queue. */
+  followUps: Array<{ queueUrl: string; delaySeconds: number; body: string }>;
 }
 
 /** A fake AwsPort over a FakeWorld. Instances launch InService at once, services run at once. */
@@ -62,6 +64,7 @@ export class FakePort implements AwsPort {
     published: [],
     probe: { healthy: true, detail: 'HTTP 200' },
     metrics: [],
+    followUps: [],
   };
   readonly calls: Call[] = [];
   /** Make a method fail: return an error to throw, or undefined to proceed. */
@@ -232,6 +235,10 @@ export class FakePort implements AwsPort {
   async putMetrics(namespace: string, dimensions: Readonly<Record<string, string>>, values: ReadonlyArray<{ name: string; value: number }>): Promise<void> {
     this.record('putMetrics', [namespace, dimensions, values]);
     for (const v of values) this.world.metrics.push({ namespace, dimensions: { ...dimensions }, name: v.name, value: v.value });
+  }
+  async sendFollowUp(queueUrl: string, delaySeconds: number, body: string): Promise<void> {
+    this.record('sendFollowUp', [queueUrl, delaySeconds, body]);
+    this.world.followUps.push({ queueUrl, delaySeconds, body });
   }
   /** The last value put for a metric. */
   lastMetric(name: string): number | undefined {

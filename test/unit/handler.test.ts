@@ -29,6 +29,15 @@ describe('handler triggerOf', () => {
       event: { source: 'pilot-light.drill', action: 'start-drill', durationMinutes: -5 },
       want: { kind: 'start-drill', durationMinutes: undefined, startedBy: 'schedule' },
     },
+    'a batch from the requeue queue (a follow-up and a forwarded ECS event) is one pass': {
+      event: {
+        Records: [
+          { eventSource: 'aws:sqs', body: '{"source":"pilot-light.requeue","dueAt":"2026-12-01T10:00:00Z"}' },
+          { eventSource: 'aws:sqs', body: '{"source":"aws.ecs","detail-type":"ECS Task State Change"}' },
+        ],
+      },
+      want: { kind: 'requeue' },
+    },
     'SNS alarm message': {
       event: { Records: [{ EventSource: 'aws:sns', Sns: { Message: JSON.stringify({ AlarmName: 'dr-primary-health', NewStateValue: 'ALARM' }) } }] },
       want: { kind: 'alarm', alarmName: 'dr-primary-health' },
@@ -57,12 +66,12 @@ describe('handler triggerOf', () => {
 
 describe('handler readEvent: malformed events never throw, and say what was wrong', () => {
   const KNOWN =
-    '{} (a manual pass), an EventBridge "Parameter Store Change" or "Scheduled Event", the drill rule\'s {"source":"pilot-light.drill","action":"start-drill"}, or an SNS alarm notification';
+    '{} (a manual pass), an EventBridge "Parameter Store Change" or "Scheduled Event", the drill rule\'s {"source":"pilot-light.drill","action":"start-drill"}, an SNS alarm notification, or a batch from the requeue queue';
   const unknown = (got: string) => `event: not a shape this handler knows, a plain pass runs instead (expected ${KNOWN}), got: ${got}`;
   const cases: Record<string, { event: unknown; trigger: unknown; notes: string[] }> = {
     'Records that is not a list': { event: { Records: 'x' }, trigger: { kind: 'manual' }, notes: [unknown('{"Records":"x"}')] },
     'Records holding only null': { event: { Records: [null] }, trigger: { kind: 'manual' }, notes: [unknown('{"Records":[null]}')] },
-    'Records with no SNS record (SQS)': { event: { Records: [{ eventSource: 'aws:sqs', body: '{}' }] }, trigger: { kind: 'manual' }, notes: [unknown('{"Records":[{"eventSource":"aws:sqs","body":"{}"}]}')] },
+    'Records of neither SNS nor SQS': { event: { Records: [{ eventSource: 'aws:kinesis', body: '{}' }] }, trigger: { kind: 'manual' }, notes: [unknown('{"Records":[{"eventSource":"aws:kinesis","body":"{}"}]}')] },
     'an SNS record whose Sns is null': { event: { Records: [{ EventSource: 'aws:sns', Sns: null }] }, trigger: { kind: 'alarm', alarmName: undefined }, notes: [] },
     'a list': { event: [1, 2], trigger: { kind: 'manual' }, notes: [unknown('[1,2]')] },
     'a string': { event: 'active', trigger: { kind: 'manual' }, notes: [unknown('"active"')] },

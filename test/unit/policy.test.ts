@@ -2,6 +2,11 @@ import { expect } from 'chai';
 import {
   convergeMode,
   decide,
+  followUpNeeded,
+  PROGRESS_RECHECK_SECONDS,
+  PROMOTION_RECHECK_SECONDS,
+  REQUEUE_FLOOR_SECONDS,
+  requeueAfter,
   traffic,
   holdsWriter,
   latchAfterAnswer,
@@ -17,7 +22,7 @@ import {
   type PolicyState,
   type Trigger,
 } from '../../reconciler/policy';
-import type { DatabasePromotion, DrillRecord, FailoverRecord } from '../../reconciler/status';
+import type { DatabasePromotion, DrillRecord, DrStatus, FailoverRecord } from '../../reconciler/status';
 import { replica, sampleEnvironment } from '../support/fixtures';
 
 const env = sampleEnvironment();
@@ -509,4 +514,41 @@ describe('policy: the writer and the traffic gate (S2, S9)', () => {
       expect(convergeMode(s, { mode }).mode).to.equal(converge);
     });
   }
+});
+
+describe('policy: when to look again (requeue)', () => {
+  const now = at(0);
+  const status = (over: Partial<DrStatus> = {}): DrStatus => ({
+    apiVersion: 'pilot-light.dev/v1alpha1',
+    kind: 'DrStatus',
+    environment: 'dr',
+    mode: 'active',
+    observedGeneration: 2,
+    conditions: [],
+    resources: [],
+    pendingActions: [],
+    timings: {},
+    drillHistory: [],
+    ...over,
+  });
+  const progressing = { type: 'Progressing' as const, status: 'True' as const, reason: 'WaitingForResources', message: '', lastTransitionTime: '' };
+  it('converged with no drill: nothing sooner than the resync', () => expect(requeueAfter(status(), now)).to.equal(undefined));
+  it('progressing: 10 s; promoting: 20 s', () => {
+    expect(requeueAfter(status({ conditions: [progressing] }), now)).to.equal(PROGRESS_RECHECK_SECONDS);
+    const promoting = status({ conditions: [progressing], resources: [{ resource: 'rds/app-replica', kind: 'database', desired: '', observed: '', inSync: true, ready: false, waitingFor: 'promotion in progress' }] });
+    expect(requeueAfter(promoting, now)).to.equal(PROMOTION_RECHECK_SECONDS);
+  });
+  it("a drill's expiry, within the floor and the ceiling", () => {
+    const drill = (inSeconds: number) => status({ drill: { id: 'd', startedAt: '', expiresAt: new Date(now.getTime() + inSeconds * 1000).toISOString(), durationMinutes: 60, modeVersion: 2, startedBy: 's' } });
+    expect(requeueAfter(drill(120), now)).to.equal(121);
+    expect(requeueAfter(drill(-30), now)).to.equal(REQUEUE_FLOOR_SECONDS);
+    expect(requeueAfter(drill(3600), now)).to.equal(undefined);
+  });
+  it('one pending follow-up at a time: a later ask is dropped, an earlier one is sent', () => {
+    const pending = { dueAt: new Date(now.getTime() + 10_000).toISOString() };
+    expect(followUpNeeded(undefined, now, 10)).to.equal(true);
+    expect(followUpNeeded(pending, now, 20)).to.equal(false);
+    expect(followUpNeeded(pending, now, 5)).to.equal(true);
+    expect(followUpNeeded({ dueAt: new Date(now.getTime() - 1).toISOString() }, now, 20)).to.equal(true);
+  });
 });

@@ -5,6 +5,7 @@ import { MODE_REQUEST_KEY, writeMode } from '../../reconciler/mode';
 import { planOnly, reconcileOnce, type PassOptions, type Trigger } from '../../reconciler/reconcile';
 import { STATUS_KEY, type DrStatus } from '../../reconciler/status';
 import { FakePort, RESOURCE_WRITES } from '../support/fake-port';
+import { followUp } from '../../reconciler/handler';
 import { asg, replica, sampleEnvironment, service, targetGroup, tgArn } from '../support/fixtures';
 
 const env = sampleEnvironment();
@@ -226,6 +227,28 @@ describe('reconcile pass (fake port)', () => {
     expect((order[0].args[2] as DrStatus).drill?.modeVersion).to.equal(0);
     expect(order[1].method).to.equal('putModeParameter');
     expect((order[2].args[2] as DrStatus).drill?.modeVersion).to.equal(2);
+  });
+
+  it('a pass says when to look again: soon while resources progress, at a drill\'s expiry; nothing when converged', async () => {
+    const { port, pass } = world();
+    port.setMode(MODE, 'active');
+    port.world.tasks.clear();
+    const converged = await pass();
+    expect(converged.outcome).to.equal('Converged');
+    expect(converged.requeueAfterSeconds).to.equal(undefined);
+    const drill = world();
+    const r = await drill.pass({ kind: 'start-drill', durationMinutes: 5, startedBy: 'test' });
+    expect(r.requeueAfterSeconds).to.equal(5 * 60 + 1);
+  });
+
+  it('the handler sends one follow-up at a time through the requeue queue', async () => {
+    const port = new FakePort();
+    const now = new Date(T0);
+    expect(await followUp(port, TABLE, 'https://sqs.us-west-2.amazonaws.com/123456789012/dr-dr-requeue', 10, now)).to.equal(true);
+    expect(await followUp(port, TABLE, 'https://sqs.us-west-2.amazonaws.com/123456789012/dr-dr-requeue', 20, now)).to.equal(false);
+    expect(port.world.followUps).to.have.length(1);
+    expect(port.world.followUps[0]).to.include({ delaySeconds: 10 });
+    expect(JSON.parse(port.world.followUps[0].body)).to.deep.equal({ source: 'pilot-light.requeue', dueAt: new Date(T0 + 10_000).toISOString() });
   });
 
   describe('promotion exactly once in effect (S1)', () => {
