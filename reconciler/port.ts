@@ -3,7 +3,8 @@
  *
  * Reads return observations; a missing resource is an observation (`exists: false` or `undefined`),
  * never an exception. Writes are idempotent and throw `PortError` (see errors.ts) on failure.
- * `reconciler/aws.ts` implements it with the SDK v3 clients; tests use `test/support/fake-port.ts`.
+ * `reconciler/aws.ts` composes it from one part per service (reconciler/aws/*) over the SDK v3 clients; tests use
+ * `test/support/fake-port.ts`.
  */
 
 /** A mode parameter as read from SSM. */

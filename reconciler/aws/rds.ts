@@ -1,0 +1,38 @@
+/** The read replica (RDS). Part of the AWS port (reconciler/aws.ts composes the parts). */
+import { DescribeDBInstancesCommand, PromoteReadReplicaCommand } from '@aws-sdk/client-rds';
+import type {
+  DrRegion,
+  ReplicaObservation,
+} from '../port';
+import { AwsContext, hasCode, toPortError } from './clients';
+
+/** The read replica (RDS). */
+export function rdsPart(ctx: AwsContext): Pick<DrRegion, 'describeReplica' | 'promoteReplica'> {
+  const { dr, call, replicaLagSeconds } = ctx;
+  return {
+    async describeReplica(identifier: string): Promise<ReplicaObservation> {
+      let instance;
+      try {
+        const out = await dr().rds().send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: identifier }));
+        instance = out.DBInstances?.[0];
+      } catch (err) {
+        if (!hasCode(err, 'DBInstanceNotFoundFault', 'DBInstanceNotFound')) throw toPortError(err, 'rds DescribeDBInstances', identifier);
+      }
+      if (!instance) return { identifier, exists: false, isReplica: false };
+      const source = instance.ReadReplicaSourceDBInstanceIdentifier || undefined;
+      // Lag only means something while the instance still replicates.
+      const lag = source ? await replicaLagSeconds(identifier) : undefined;
+      return {
+        identifier,
+        exists: true,
+        status: instance.DBInstanceStatus,
+        isReplica: source !== undefined,
+        sourceIdentifier: source,
+        replicaLagSeconds: lag,
+      };
+    },
+    async promoteReplica(identifier: string): Promise<void> {
+      await call('rds PromoteReadReplica', identifier, () => dr().rdsOnce().send(new PromoteReadReplicaCommand({ DBInstanceIdentifier: identifier })));
+    },
+  };
+}
