@@ -8,6 +8,7 @@ import { observe } from './observe';
 import { plan, type Action, type Desired, type Plan } from './plan';
 import { latchAfterAnswer, latchBeforeRequest, latchFromObservation, promotionDesired } from './policy/promotion';
 import type { DrRegion } from './port';
+import { outOfScope } from './scope';
 import type { EnvironmentSpec, Mode } from './spec';
 import type { DatabasePromotion, DrillRecord } from './status';
 
@@ -33,6 +34,8 @@ export interface ConvergeHooks {
   readonly maxRounds?: number;
   /** Epoch ms after which no new round starts. */
   readonly deadline?: number;
+  /** The environment whose resources the reconciler may touch (the tag value, S12). */
+  readonly scope: string;
   readonly retries?: number;
   readonly minBackoffMs?: number;
 }
@@ -45,6 +48,8 @@ export interface ConvergeResult {
   readonly rounds: number;
   /** The lease was lost mid-pass: the caller records nothing more. */
   readonly leaseLost: boolean;
+  /** Resources the spec names outside the environment's scope (S12): nothing was written. */
+  readonly outOfScope: readonly string[];
 }
 
 /** Runs the rounds. */
@@ -61,13 +66,16 @@ export async function converge(port: DrRegion, spec: EnvironmentSpec, input: Con
   let rounds = 0;
   for (;;) {
     const observed = await observe(port, spec);
+    // Before any write: a spec naming a resource outside the environment changes nothing (S12).
+    const foreign = outOfScope(spec, observed, hooks.scope);
+    if (foreign.length > 0) return { finalPlan: plan(spec, desired(), observed), results, promotion, rounds, leaseLost: false, outOfScope: foreign };
     const latched = latchFromObservation(promotion, input.mode, observed.replica, hooks.now());
     promotion = latched.promotion;
     if (latched.note) hooks.note(latched.note);
     const finalPlan = plan(spec, desired(), observed);
     // An action that failed this pass is not retried in a later round: the next pass will.
     const todo = finalPlan.actions.filter((a) => !failedResources.has(a.resource));
-    const done = (leaseLost = false): ConvergeResult => ({ finalPlan, results, promotion, rounds, leaseLost });
+    const done = (leaseLost = false): ConvergeResult => ({ finalPlan, results, promotion, rounds, leaseLost, outOfScope: [] });
     if (todo.length === 0 || rounds >= maxRounds) return done();
     if (hooks.deadline !== undefined && Date.now() >= hooks.deadline) {
       hooks.note('pass deadline reached: the next pass continues');

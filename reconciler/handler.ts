@@ -130,6 +130,8 @@ export async function handler(event: unknown, context?: { getRemainingTimeInMill
   try {
     const result = await reconcileOnce(port, env, {
       trigger,
+      // The environment Terraform deployed this function for, not the spec's own claim: a spec cannot widen it (S12).
+      scope: process.env.DR_ENVIRONMENT ?? env.metadata.name,
       log: passLog,
       // Start no new round in the last 15 s: the pass must end, release its lease and record status.
       deadline: context?.getRemainingTimeInMillis ? Date.now() + context.getRemainingTimeInMillis() - 15_000 : undefined,

@@ -30,6 +30,8 @@ export interface ReplicaObservation {
   readonly sourceIdentifier?: string;
   /** CloudWatch ReplicaLag, seconds, when it could be read. */
   readonly replicaLagSeconds?: number;
+  /** The instance's tags (the scope check reads `pilot-light:environment`). */
+  readonly tags?: Readonly<Record<string, string>>;
 }
 
 /** EC2 Auto Scaling instances distribution (the part of a MixedInstancesPolicy that decides spot vs on-demand). */
@@ -76,6 +78,8 @@ export interface AsgObservation {
   readonly desiredCapacity?: number;
   readonly mixedInstancesPolicy?: MixedInstancesPolicy;
   readonly instances: ReadonlyArray<AsgInstance>;
+  /** The group's tags (the scope check reads `pilot-light:environment`). */
+  readonly tags?: Readonly<Record<string, string>>;
 }
 
 /** One capacity provider strategy item of an ECS service. */
@@ -101,6 +105,8 @@ export interface ServiceObservation {
   readonly deployments?: number;
   /** rolloutState of the PRIMARY deployment: IN_PROGRESS, COMPLETED or FAILED. */
   readonly primaryRolloutState?: string;
+  /** The service's tags (the scope check reads `pilot-light:environment`). */
+  readonly tags?: Readonly<Record<string, string>>;
 }
 
 /** A target in a target group. */

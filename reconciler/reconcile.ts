@@ -43,6 +43,11 @@ export interface PassOptions {
   readonly leaseWaitMs?: number;
   /** Epoch milliseconds after which the pass starts no new round (the Lambda passes its timeout). */
   readonly deadline?: number;
+  /**
+   * The environment whose resources this pass may touch: resources must carry the tag `pilot-light:environment`
+   * with this value (S12). The Lambda passes the one Terraform deployed (DR_ENVIRONMENT). @default metadata.name
+   */
+  readonly scope?: string;
   /** Whole-action retries and first backoff (tests make them small). */
   readonly retries?: number;
   readonly minBackoffMs?: number;
@@ -155,9 +160,11 @@ async function passUnderLease(port: AwsPort, env: DrEnvironment, opts: PassOptio
     onAction: (e) => logAction(log, e),
     maxRounds: opts.maxRounds,
     deadline: opts.deadline,
+    scope: opts.scope ?? env.metadata.name,
     retries: opts.retries,
     minBackoffMs: opts.minBackoffMs,
   });
+  if (conv.outOfScope.length > 0) return invalidMode(port, env, shell.working, param, `the spec names resources outside environment ${env.metadata.name}: ${conv.outOfScope.join('; ')}`, ctx, 'spec');
   if (conv.leaseLost) {
     log.warn('Lost the lease to another pass; stopping without further writes');
     return { outcome: 'Locked', trigger: settled.outcome, results: conv.results, notes: [...texts(), 'lost the lease to another pass'] };
@@ -272,17 +279,18 @@ function recordPass(log: Log, metrics: MetricSink, status: DrStatus, outcome: Ou
   });
 }
 
-/** Rule S6: an invalid mode changes nothing but the status (and tells people once). */
-async function invalidMode(port: AwsPort, env: DrEnvironment, prev: DrStatus, param: ModeParameter | undefined, message: string, ctx: Ctx): Promise<PassResult> {
+/** Rules S6 and S12: an invalid mode, or a spec naming resources outside the environment, changes nothing but the status (and tells people once). */
+async function invalidMode(port: AwsPort, env: DrEnvironment, prev: DrStatus, param: ModeParameter | undefined, message: string, ctx: Ctx, what: 'mode' | 'spec' = 'mode'): Promise<PassResult> {
   const { spec } = env;
-  ctx.log.error(`Invalid mode value: ${message}. No changes made.`, { parameter: spec.modeParameter, value: param?.value });
+  ctx.log.error(`Invalid ${what === 'mode' ? 'mode value' : 'spec'}: ${message}. No changes made.`, { parameter: spec.modeParameter, value: param?.value });
   ctx.metrics.add('InvalidSpec', 1, 'Count');
-  const status = invalidStatus(prev, param, message, ctx.now());
+  const status = invalidStatus(prev, param, message, ctx.now(), what);
   // The gate keeps what the last valid pass decided: a typo in the mode must not move users (S6, S9).
   const gate = traffic(policyStateOf(prev), { mode: prev.mode ?? 'pilot-light' }, spec.database !== undefined);
   await Promise.all([port.writeState(spec.stateTable, STATUS_KEY, status), putPassMetrics(port, env, ctx.log, { toDr: gate.toDr, degraded: true, invalid: true })]);
   if (prev.observedGeneration !== status.observedGeneration || prev.mode !== null) {
-    await new EffectShell(port, env, ctx.log, ctx.metrics, ctx.now, status).notify({ kind: 'notify', subject: 'Invalid DR mode value', text: `DR ${env.metadata.name}: ${message}. The reconciler made no changes.`, payload: { event: 'InvalidSpec', problems: [message] } });
+    const subject = what === 'mode' ? 'Invalid DR mode value' : 'DR spec refused: resources outside the environment';
+    await new EffectShell(port, env, ctx.log, ctx.metrics, ctx.now, status).notify({ kind: 'notify', subject, text: `DR ${env.metadata.name}: ${message}. The reconciler made no changes.`, payload: { event: 'InvalidSpec', problems: [message] } });
   }
   return { outcome: 'InvalidSpec', trigger: NO_TRIGGER, status, results: [], notes: [message] };
 }
@@ -336,10 +344,11 @@ export async function planOnly(
   return { mode, generation: param?.version, parameter: param, plan: p, status };
 }
 
-function invalidStatus(prev: DrStatus, param: ModeParameter | undefined, message: string, now: Date): DrStatus {
+function invalidStatus(prev: DrStatus, param: ModeParameter | undefined, message: string, now: Date, what: 'mode' | 'spec'): DrStatus {
+  const fix = what === 'mode' ? 'the mode value' : 'the spec';
   let c = setCondition(prev.conditions, { type: 'Degraded', status: 'True', reason: 'InvalidSpec', message }, now);
-  c = setCondition(c, { type: 'Ready', status: 'False', reason: 'InvalidSpec', message: 'no changes made until the mode value is fixed' }, now);
-  c = setCondition(c, { type: 'Progressing', status: 'False', reason: 'InvalidSpec', message: 'waiting for a valid mode value' }, now);
+  c = setCondition(c, { type: 'Ready', status: 'False', reason: 'InvalidSpec', message: `no changes made until ${fix} is fixed` }, now);
+  c = setCondition(c, { type: 'Progressing', status: 'False', reason: 'InvalidSpec', message: `waiting for a valid ${what === 'mode' ? 'mode value' : 'spec'}` }, now);
   return { ...prev, mode: null, observedGeneration: param?.version ?? 0, conditions: c, pendingActions: [] };
 }
 

@@ -38,6 +38,7 @@ export function autoscalingPart(ctx: AwsContext): Pick<DrRegion, 'describeAsgs' 
           maxSize: g.MaxSize,
           desiredCapacity: g.DesiredCapacity,
           mixedInstancesPolicy: fromSdkPolicy(g.MixedInstancesPolicy),
+          tags: Object.fromEntries((g.Tags ?? []).filter((t) => t.Key !== undefined).map((t) => [t.Key!, t.Value ?? ''])),
           instances: (g.Instances ?? []).map((i) => ({
             instanceId: i.InstanceId ?? '',
             lifecycleState: i.LifecycleState ?? 'Unknown',

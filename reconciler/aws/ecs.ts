@@ -16,7 +16,7 @@ export function ecsPart(ctx: AwsContext): Pick<DrRegion, 'describeServices' | 'l
       const batches = await Promise.all(
         chunks(names, DESCRIBE_SERVICES_BATCH).map((batch) =>
           call('ecs DescribeServices', `${cluster}/${batch.join(',')}`, () =>
-            dr().ecs().send(new DescribeServicesCommand({ cluster, services: batch })),
+            dr().ecs().send(new DescribeServicesCommand({ cluster, services: batch, include: ['TAGS'] })),
           ),
         ),
       );
@@ -40,6 +40,7 @@ export function ecsPart(ctx: AwsContext): Pick<DrRegion, 'describeServices' | 'l
             launchType: s.launchType,
             deployments: (s.deployments ?? []).length,
             primaryRolloutState: s.deployments?.find((d) => d.status === 'PRIMARY')?.rolloutState,
+            tags: Object.fromEntries((s.tags ?? []).filter((t) => t.key !== undefined).map((t) => [t.key!, t.value ?? ''])),
           });
         }
         const unexpected = (out.failures ?? []).find((f) => f.reason !== 'MISSING');

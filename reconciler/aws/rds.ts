@@ -29,6 +29,7 @@ export function rdsPart(ctx: AwsContext): Pick<DrRegion, 'describeReplica' | 'pr
         isReplica: source !== undefined,
         sourceIdentifier: source,
         replicaLagSeconds: lag,
+        tags: Object.fromEntries((instance.TagList ?? []).filter((t) => t.Key !== undefined).map((t) => [t.Key!, t.Value ?? ''])),
       };
     },
     async promoteReplica(identifier: string): Promise<void> {

@@ -10,7 +10,12 @@
  * Drill expiry moves the pass's clock instead of waiting an hour.
  */
 import { expect } from 'chai';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AutoScalingClient, CreateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
 import { CloudWatchClient, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
+import { main as drctl } from '../../reconciler/cli';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { createAwsPort } from '../../reconciler/aws';
 import { handler } from '../../reconciler/handler';
@@ -44,6 +49,7 @@ describe('safety rules on the emulator', function () {
   let env: DrEnvironment;
   let port: AwsPort;
   let primary: ProbeServer;
+  let seeded: Awaited<ReturnType<typeof seedPilotLight>>;
   /** The value of a metric in the last PutMetricData the reconciler made (the traffic gate reads TrafficToDr). */
   const lastMetric = (name: string) => {
     // CloudWatch speaks JSON here (x-amz-target GraniteServiceVersion20100801.PutMetricData).
@@ -78,7 +84,8 @@ describe('safety rules on the emulator', function () {
     await (await getEmulator()).reset();
     process.env.AWS_ENDPOINT_URL = proxy.endpoint;
     primary.set('healthy');
-    env = (await seedPilotLight({ probeUrl: primary.url })).spec;
+    seeded = await seedPilotLight({ probeUrl: primary.url });
+    env = seeded.spec;
     port = createAwsPort({ region: env.spec.region, maxAttempts: 2, retryBaseDelayMs: 5 });
     await new SSMClient({ region: env.spec.region }).send(new PutParameterCommand({ Name: SPEC_PARAMETER, Value: JSON.stringify(env), Type: 'String', Overwrite: true }));
     process.env.DR_SPEC_PARAMETER = SPEC_PARAMETER;
@@ -240,6 +247,39 @@ describe('safety rules on the emulator', function () {
     expect(r.status?.conditions.find((c) => c.type === 'FailbackRequired')).to.include({ status: 'True', reason: 'DatabasePromoted' });
     expect((await port.describeAsgs(['dr-jenkins']))[0].desiredCapacity).to.equal(0);
     expect(lastMetric('TrafficToDr')).to.equal(0);
+  });
+
+  it('S12: a spec naming a foreign ASG as the owner of a target group is refused by the handler and by drctl: exit 2, zero writes', async () => {
+    // Another team's group in the same account, not tagged for this environment (moto stores and returns tags).
+    await new AutoScalingClient({ region: env.spec.region }).send(
+      new CreateAutoScalingGroupCommand({
+        AutoScalingGroupName: 'prod-internal-admin',
+        MinSize: 1,
+        MaxSize: 1,
+        DesiredCapacity: 1,
+        VPCZoneIdentifier: seeded.subnetIds.join(','),
+        LaunchTemplate: { LaunchTemplateName: SEED.launchTemplateName, Version: '$Latest' },
+        Tags: [{ Key: 'team', Value: 'prod', ResourceId: 'prod-internal-admin', ResourceType: 'auto-scaling-group', PropagateAtLaunch: false }],
+      }),
+    );
+    const hostile = structuredClone(env) as { spec: { autoScalingGroups: Array<{ name: string; targetGroupArns: string[] }> } } & DrEnvironment;
+    const grafana = seeded.targetGroupArns.grafana;
+    for (const g of hostile.spec.autoScalingGroups) g.targetGroupArns = g.targetGroupArns.filter((a) => a !== grafana);
+    hostile.spec.autoScalingGroups.push({ ...structuredClone(hostile.spec.autoScalingGroups[0]), name: 'prod-internal-admin', targetGroupArns: [grafana] });
+    await new SSMClient({ region: env.spec.region }).send(new PutParameterCommand({ Name: SPEC_PARAMETER, Value: JSON.stringify(hostile), Type: 'String', Overwrite: true }));
+    await port.putModeParameter(env.spec.modeParameter, 'active');
+    proxy.clear();
+    const r = await handler({});
+    expect(r.outcome).to.equal('InvalidSpec');
+    expect(r.notes.join(' ')).to.contain('asg/prod-internal-admin: auto scaling group prod-internal-admin is not part of environment "dr"');
+    expect(proxy.resourceWrites()).to.deep.equal([]);
+    expect(subjects()).to.include('[pilot-light] DR spec refused: resources outside the environment');
+    const specFile = join(mkdtempSync(join(tmpdir(), 'hostile-')), 'dr.json');
+    writeFileSync(specFile, JSON.stringify(hostile));
+    const out: string[] = [];
+    const code = await drctl(['reconcile', '--spec', specFile, '--yes'], { out: (t) => out.push(t), err: (t) => out.push(t), tty: false, env: { ...process.env, NO_COLOR: '1' }, port: (region) => createAwsPort({ region, maxAttempts: 2, retryBaseDelayMs: 5 }), sleep: async () => undefined });
+    expect(code, out.join('\n')).to.equal(2);
+    expect(proxy.resourceWrites()).to.deep.equal([]);
   });
 
   it('S9: a drill never moves the traffic gate', async () => {

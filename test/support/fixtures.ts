@@ -44,6 +44,9 @@ export function sampleEnvironment(overrides: Record<string, unknown> = {}): DrEn
 
 type Mod<T> = (t: T) => T;
 
+/** The tags Terraform puts on what the reconciler of environment `dr` may manage (S12). */
+export const IN_SCOPE: Readonly<Record<string, string>> = { 'pilot-light:environment': 'dr' };
+
 /** The default pilot-light MixedInstancesPolicy. */
 export const spotPolicy = (pct = 0): MixedInstancesPolicy => ({
   launchTemplate: { launchTemplateSpecification: { launchTemplateName: 'dr-lt', version: '$Latest' }, overrides: [{ instanceType: 't3.medium' }, { instanceType: 't3a.medium' }] },
@@ -52,7 +55,7 @@ export const spotPolicy = (pct = 0): MixedInstancesPolicy => ({
 
 /** An observed ASG at pilot-light values with no instances, then modified. */
 export function asg(name: string, ...mods: Mod<AsgObservation>[]): AsgObservation {
-  const base: AsgObservation = { name, exists: true, minSize: 0, maxSize: 1, desiredCapacity: 0, mixedInstancesPolicy: spotPolicy(0), instances: [] };
+  const base: AsgObservation = { name, exists: true, minSize: 0, maxSize: 1, desiredCapacity: 0, mixedInstancesPolicy: spotPolicy(0), instances: [], tags: IN_SCOPE };
   return mods.reduce((a, m) => m(a), base);
 }
 /** Sets min/max/desired and launches that many InService instances. */
@@ -72,7 +75,7 @@ export const missing = <T extends { exists: boolean }>(): Mod<T> => (t) => ({ ..
 
 /** An observed service at pilot-light values. */
 export function service(name: string, ...mods: Mod<ServiceObservation>[]): ServiceObservation {
-  const base: ServiceObservation = { cluster: 'dr', name, exists: true, status: 'ACTIVE', desiredCount: 0, runningCount: 0, pendingCount: 0, capacityProviderStrategy: [{ capacityProvider: 'FARGATE_SPOT', weight: 1, base: 0 }] };
+  const base: ServiceObservation = { cluster: 'dr', name, exists: true, status: 'ACTIVE', desiredCount: 0, runningCount: 0, pendingCount: 0, capacityProviderStrategy: [{ capacityProvider: 'FARGATE_SPOT', weight: 1, base: 0 }], tags: IN_SCOPE };
   return mods.reduce((s, m) => m(s), base);
 }
 /** Sets desired and running count. */
@@ -82,7 +85,7 @@ export const withProvider = (p: string): Mod<ServiceObservation> => (s) => ({ ..
 
 /** An observed replica. */
 export function replica(...mods: Mod<ReplicaObservation>[]): ReplicaObservation {
-  const base: ReplicaObservation = { identifier: 'app-replica', exists: true, status: 'available', isReplica: true, sourceIdentifier: 'arn:aws:rds:us-east-1:123456789012:db:app-primary', replicaLagSeconds: 2 };
+  const base: ReplicaObservation = { identifier: 'app-replica', exists: true, status: 'available', isReplica: true, sourceIdentifier: 'arn:aws:rds:us-east-1:123456789012:db:app-primary', replicaLagSeconds: 2, tags: IN_SCOPE };
   return mods.reduce((r, m) => m(r), base);
 }
 /** The replica was promoted. */

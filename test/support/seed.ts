@@ -6,6 +6,7 @@
  * 0/1/0 on spot, services at 0 on FARGATE_SPOT, mode `pilot-light`. Independent creates run in parallel.
  */
 import { AutoScalingClient, CreateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
+import { SCOPE_TAG } from '../../reconciler/scope';
 import { CloudWatchClient, PutMetricAlarmCommand, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateLaunchTemplateCommand, CreateSecurityGroupCommand, CreateSubnetCommand, CreateVpcCommand, EC2Client } from '@aws-sdk/client-ec2';
@@ -136,6 +137,7 @@ export async function seedPilotLight(opts: SeedOptions = {}): Promise<SeededEnvi
         DBInstanceIdentifier: SEED.replicaIdentifier,
         SourceDBInstanceIdentifier: primaryArn,
         DBInstanceClass: 'db.t3.medium',
+        Tags: [{ Key: SCOPE_TAG, Value: 'dr' }],
       }),
     );
     return primaryArn;
@@ -292,6 +294,8 @@ export async function seedPilotLight(opts: SeedOptions = {}): Promise<SeededEnvi
             MaxSize: PILOT_LIGHT_ASG.maxSize,
             DesiredCapacity: PILOT_LIGHT_ASG.desiredCapacity,
             VPCZoneIdentifier: subnetIds.join(','),
+            // As Terraform tags what it lets the reconciler manage (S12).
+            Tags: [{ Key: SCOPE_TAG, Value: 'dr', PropagateAtLaunch: false, ResourceId: name, ResourceType: 'auto-scaling-group' }],
             MixedInstancesPolicy: {
               LaunchTemplate: {
                 LaunchTemplateSpecification: { LaunchTemplateName: SEED.launchTemplateName, Version: '$Latest' },
@@ -321,6 +325,7 @@ export async function seedPilotLight(opts: SeedOptions = {}): Promise<SeededEnvi
             desiredCount: 0,
             capacityProviderStrategy: [{ capacityProvider: 'FARGATE_SPOT', weight: 1 }],
             networkConfiguration: { awsvpcConfiguration: { subnets: subnetIds, securityGroups: [securityGroupId], assignPublicIp: 'DISABLED' } },
+            tags: [{ key: SCOPE_TAG, value: 'dr' }],
           }),
         ),
       ),

@@ -6,7 +6,7 @@ import { planOnly, reconcileOnce, type PassOptions, type Trigger } from '../../r
 import { STATUS_KEY, type DrStatus } from '../../reconciler/status';
 import { FakePort, RESOURCE_WRITES } from '../support/fake-port';
 import { followUp } from '../../reconciler/handler';
-import { asg, replica, sampleEnvironment, service, targetGroup, tgArn } from '../support/fixtures';
+import { asg, replica, sampleEnvironment, service, targetGroup, tgArn, withCapacity } from '../support/fixtures';
 
 const env = sampleEnvironment();
 const TABLE = env.spec.stateTable;
@@ -249,6 +249,36 @@ describe('reconcile pass (fake port)', () => {
     expect(port.world.followUps).to.have.length(1);
     expect(port.world.followUps[0]).to.include({ delaySeconds: 10 });
     expect(JSON.parse(port.world.followUps[0].body)).to.deep.equal({ source: 'pilot-light.requeue', dueAt: new Date(T0 + 10_000).toISOString() });
+  });
+
+  describe('the spec cannot widen what the reconciler touches (S12)', () => {
+    it('a foreign ASG named as the owner of a target group: refused, zero writes, InvalidSpec, notified', async () => {
+      const hostile = sampleEnvironment({
+        autoScalingGroups: [
+          { name: 'dr-jenkins', pilotLight: { minSize: 0, maxSize: 1, desiredCapacity: 0, onDemandPercentage: 0 }, active: { minSize: 1, maxSize: 3, desiredCapacity: 1, onDemandPercentage: 100 }, targetGroupArns: [tgArn('jenkins')] },
+          { name: 'prod-internal-admin', pilotLight: { minSize: 0, maxSize: 1, desiredCapacity: 0, onDemandPercentage: 0 }, active: { minSize: 1, maxSize: 3, desiredCapacity: 1, onDemandPercentage: 100 }, targetGroupArns: [tgArn('grafana')] },
+        ],
+      });
+      const { port, pass, status } = world(hostile);
+      port.world.asgs.set('prod-internal-admin', { ...structuredClone(asg('prod-internal-admin', withCapacity(1, 1, 1, 'i-admin-'))), tags: { team: 'prod' } } as never);
+      port.setMode(MODE, 'active');
+      const r = await pass();
+      expect(r.outcome).to.equal('InvalidSpec');
+      expect(exitCodeFor(r.outcome)).to.equal(2);
+      expect(r.notes[0]).to.contain('asg/prod-internal-admin: auto scaling group prod-internal-admin is not part of environment "dr" (tag pilot-light:environment missing)');
+      expect(port.resourceWrites()).to.deep.equal([]);
+      expect(status().conditions.find((c) => c.type === 'Degraded')).to.include({ status: 'True', reason: 'InvalidSpec' });
+      expect(port.world.published.map((p) => p.subject)).to.include('[pilot-light] DR spec refused: resources outside the environment');
+    });
+
+    it('the Lambda checks against the environment Terraform deployed it for, whatever metadata.name says', async () => {
+      const renamed = sampleEnvironment();
+      const { port } = world(renamed);
+      port.setMode(MODE, 'active');
+      const r = await reconcileOnce(port, { ...renamed, metadata: { name: 'dr' } }, { trigger: { kind: 'manual' }, scope: 'prod', minBackoffMs: 1 });
+      expect(r.outcome).to.equal('InvalidSpec');
+      expect(port.resourceWrites()).to.deep.equal([]);
+    });
   });
 
   describe('promotion exactly once in effect (S1)', () => {
