@@ -28,6 +28,8 @@ export interface Io {
   readonly err: (text: string) => void;
   /** Whether stdout is a terminal (colour, live progress). */
   readonly tty: boolean;
+  /** The terminal's width, when stdout is one: tables fit it. @default 100 */
+  readonly columns?: number;
   readonly env: NodeJS.ProcessEnv;
   /** Makes the AWS port for a region. */
   readonly port: (region: string) => AwsPort;
@@ -320,7 +322,7 @@ function addPlan(cmd: Command, io: Io): void {
       const r = await planOnly(io.port(env.spec.region), env, o.mode);
       const code = exitCodeFor(planOutcome(r.plan));
       if (o.json) io.out(JSON.stringify({ mode: r.mode, generation: r.generation, actions: r.plan.actions, resources: r.plan.resources, failbackRequired: r.plan.failbackRequired }, null, 2));
-      else io.out(renderPlan(r.mode, r.generation, r.plan, paintFor(io, o.json), { wide: o.wide }));
+      else io.out(renderPlan(r.mode, r.generation, r.plan, paintFor(io, o.json), { wide: o.wide, columns: io.columns }));
       throw new ExitError(code, '');
     });
 }
@@ -353,7 +355,7 @@ function addStatus(cmd: Command, io: Io): void {
       if (o.json) io.out(JSON.stringify(s ? { ...s, pending: pending ? { mode: pending.value, version: pending.version, writtenAt: pending.lastModified.toISOString() } : null } : null, null, 2));
       else {
         if (pending) io.out(paintFor(io).yellow(`Pending: mode ${JSON.stringify(pending.value)} (parameter version ${pending.version}, written ${pending.lastModified.toISOString()}) has not been acted on yet; the status below is from version ${s!.observedGeneration}.`));
-        io.out(s ? renderStatus(s, paintFor(io, o.json), { wide: o.wide }) : 'No status recorded yet: no reconcile pass has run. Run `drctl reconcile` or invoke the Lambda.');
+        io.out(s ? renderStatus(s, paintFor(io, o.json), { wide: o.wide, columns: io.columns }) : 'No status recorded yet: no reconcile pass has run. Run `drctl reconcile` or invoke the Lambda.');
       }
       if (s?.lastPass && Date.now() - Date.parse(s.lastPass.finishedAt) > STALE_STATUS_MS) {
         io.err(`warning: the last pass finished at ${s.lastPass.finishedAt}, more than ${STALE_STATUS_MS / 60_000} minutes ago: is the reconciler running? (check the Lambda's logs and the resync rule)`);
@@ -623,6 +625,7 @@ export function processIo(): Io & { readonly releaseAll: () => Promise<void> } {
     },
     err: (t) => process.stderr.write(t + '\n'),
     tty,
+    ...(tty && process.stdout.columns ? { columns: process.stdout.columns } : {}),
     env: process.env,
     port: (region) => createAwsPort({ region }),
     sleep: (ms) => new Promise((r) => setTimeout(r, ms)),

@@ -16,8 +16,49 @@ export function paint(color: boolean): Paint {
   return pc.createColors(color);
 }
 
-function table(head: string[], p: Paint): Table.Table {
-  return new Table({ head: head.map((h) => p.bold(h)), style: { head: [], border: [] }, wordWrap: true, colWidths: head.map(() => null) as unknown as number[] });
+/** The width tables fit by default: a 100-column terminal. */
+export const DEFAULT_COLUMNS = 100;
+/** A column is never squeezed below this (a word of a message still fits). */
+const MIN_COLUMN = 8;
+
+/** The visible length of a cell (colour codes take no room). */
+function visible(text: string): number {
+  // eslint-disable-next-line no-control-regex
+  return Math.max(...text.replace(/\x1b\[[0-9;]*m/g, '').split('\n').map((l) => l.length));
+}
+
+/**
+ * A table that fits `columns` characters: cells wrap, and the widest columns give way first. cli-table3 draws it;
+ * the widths are chosen once every row is in.
+ */
+class FitTable {
+  private readonly rows: string[][] = [];
+  constructor(
+    private readonly head: string[],
+    private readonly p: Paint,
+    private readonly columns: number,
+  ) {}
+  push(row: string[]): void {
+    this.rows.push(row);
+  }
+  toString(): string {
+    // Content plus one space of padding on each side, and one border between columns and at both ends.
+    const widths = this.head.map((h, i) => Math.max(visible(h), ...this.rows.map((r) => visible(r[i] ?? ''))) + 2);
+    const budget = this.columns - (widths.length + 1);
+    while (widths.reduce((a, b) => a + b, 0) > budget) {
+      const widest = widths.indexOf(Math.max(...widths));
+      if (widths[widest] <= MIN_COLUMN) break;
+      widths[widest]--;
+    }
+    const t = new Table({ head: this.head.map((h) => this.p.bold(h)), style: { head: [], border: [] }, wordWrap: true, wrapOnWordBoundary: false, colWidths: widths });
+    for (const r of this.rows) t.push(r);
+    return t.toString();
+  }
+}
+
+function table(head: string[], p: Paint, o: RenderOptions = {}): FitTable {
+  // --wide is for copying ARNs: nothing is wrapped.
+  return new FitTable(head, p, o.wide ? Number.MAX_SAFE_INTEGER : (o.columns ?? DEFAULT_COLUMNS));
 }
 
 function yesNo(v: boolean, p: Paint): string {
@@ -27,6 +68,8 @@ function yesNo(v: boolean, p: Paint): string {
 /** Rendering options: `wide` keeps full target group ARNs (default: their names, to fit ~100 columns). */
 export interface RenderOptions {
   readonly wide?: boolean;
+  /** The width tables fit. @default DEFAULT_COLUMNS */
+  readonly columns?: number;
 }
 
 /** `targetgroup/<name>` for a target group ARN (the ARN's region, account and id rarely help a person). */
@@ -36,7 +79,7 @@ function shortArns(text: string, o: RenderOptions): string {
 
 /** The resources table: resource, desired, observed, in sync, ready, note. */
 export function resourcesTable(resources: ReadonlyArray<Pick<Assessment, 'resource' | 'desired' | 'observed' | 'inSync' | 'ready' | 'waitingFor' | 'problem'> & { lastError?: string }>, p: Paint, o: RenderOptions = {}): string {
-  const t = table(['resource', 'desired', 'observed', 'in sync', 'ready', 'note'], p);
+  const t = table(['resource', 'desired', 'observed', 'in sync', 'ready', 'note'], p, o);
   for (const r of resources) {
     const note = shortArns(r.problem ?? r.lastError ?? r.waitingFor ?? '', o);
     t.push([r.resource, shortArns(r.desired, o), shortArns(r.observed, o), yesNo(r.inSync, p), yesNo(r.ready, p), r.problem || r.lastError ? p.red(note) : p.dim(note)]);
@@ -49,7 +92,7 @@ export function renderPlan(mode: string, generation: number | undefined, pl: Pla
   const lines = [p.bold(`Plan for mode ${mode}`) + (generation !== undefined ? p.dim(` (mode parameter version ${generation})`) : '')];
   if (pl.actions.length === 0) lines.push(p.green('No changes: nothing to write.'));
   else {
-    const t = table(['#', 'action'], p);
+    const t = table(['#', 'action'], p, o);
     pl.actions.forEach((a, i) => t.push([String(i + 1), shortArns(describeAction(a), o)]));
     lines.push(`${pl.actions.length} actions would be issued:`, t.toString());
   }
@@ -59,8 +102,8 @@ export function renderPlan(mode: string, generation: number | undefined, pl: Pla
 }
 
 /** Conditions as a table. */
-export function conditionsTable(conditions: readonly Condition[], p: Paint): string {
-  const t = table(['condition', 'status', 'reason', 'message', 'since'], p);
+export function conditionsTable(conditions: readonly Condition[], p: Paint, o: RenderOptions = {}): string {
+  const t = table(['condition', 'status', 'reason', 'message', 'since'], p, o);
   for (const c of conditions) {
     const good = (c.type === 'Ready') === (c.status === 'True');
     t.push([c.type, good ? p.green(c.status) : c.type === 'Progressing' ? p.yellow(c.status) : p.red(c.status), c.reason, c.message, c.lastTransitionTime]);
@@ -95,7 +138,7 @@ export function renderStatus(s: DrStatus, p: Paint, o: RenderOptions = {}): stri
     const g = s.failover.lastSignals;
     lines.push(`${p.bold('Signals')} at ${g.at}: probe ${g.probe}; Route 53 ${g.route53}; alarm ${g.alarm}`, `  ${g.decision}`);
   }
-  lines.push('', conditionsTable(s.conditions, p), '', resourcesTable(s.resources, p, o));
+  lines.push('', conditionsTable(s.conditions, p, o), '', resourcesTable(s.resources, p, o));
   if (s.pendingActions.length > 0) lines.push('', p.bold('Pending actions:'), ...s.pendingActions.map((a) => `  - ${shortArns(a, o)}`));
   if (s.drillHistory.length > 0) lines.push('', renderDrills(s, p));
   if (s.lastPass) {

@@ -270,6 +270,27 @@ describe('reconciler on the emulator', function () {
       expect(v.out).to.match(/^\d+\.\d+\.\d+$/);
     });
 
+    it('tables fit a 100-column terminal, target groups by name', async () => {
+      await drctl('set-mode', 'active', '--reason', 'width test', '--yes', '--reconcile', '--spec', specFile);
+      for (const verb of [['status'], ['plan', '--mode', 'pilot-light']]) {
+        const r = await drctl(...verb, '--spec', specFile);
+        const widest = Math.max(...r.out.split('\n').map((l) => l.length));
+        expect(widest, `${verb[0]}:\n${r.out}`).to.be.at.most(100);
+        expect(r.out).to.not.contain('arn:aws:elasticloadbalancing');
+      }
+    });
+
+    it('watch on an environment that is degraded with nothing progressing stops early, naming the blocker (exit 1)', async () => {
+      // A service that does not exist: a problem no pass can fix.
+      const broken = structuredClone(env) as DrEnvironment & { spec: { ecsServices: Array<{ name: string }> } };
+      broken.spec.ecsServices[0].name = 'no-such-service';
+      const f = join(mkdtempSync(join(tmpdir(), 'drctl-')), 'broken.json');
+      writeFileSync(f, JSON.stringify(broken));
+      const w = await drctl('watch', '--spec', f, '--timeout', '600', '--interval', '1');
+      expect(w.code).to.equal(1);
+      expect(w.out).to.contain('Degraded and nothing is progressing: ecs/dr/no-such-service: ecs service no-such-service not found');
+    });
+
     it('set-mode, watch --reconcile, status: converge to active and report who set it', async () => {
       const set = await drctl('set-mode', 'active', '--reason', 'region outage drill-free test', '--yes', '--spec', specFile);
       expect(set.code).to.equal(3);
