@@ -24,7 +24,7 @@ import { createAwsPort } from '../../../reconciler/aws';
 import { reconcileOnce } from '../../../reconciler/reconcile';
 import { emulatorProviderConfig, OmittableResource } from '../../../modules/stack';
 import { parseSpec } from '../../../reconciler/spec';
-import { requireTerraform, synthStackTo, TerraformWorkdir, writeOfflineCliConfig } from './terraform-cli';
+import { requireTerraform, synthStackTo, TerraformWorkdir, writeTestCliConfig } from './terraform-cli';
 import { ROOT, scratchDir } from '../../unit/terraform/synth';
 import { isMutating } from '../../unit/terraform/policy-check';
 
@@ -58,7 +58,7 @@ function bootstrap(work: string, endpoint: string, cliConfig: string): Record<st
   });
   app.synth();
   const tf = new TerraformWorkdir(path.join(outdir, 'stacks', 'bootstrap'), cliConfig);
-  tf.ok(['init', '-input=false', '-no-color']);
+  tf.init();
   tf.ok(['apply', '-auto-approve', '-input=false', '-no-color']);
   return JSON.parse(tf.ok(['output', '-json', 'values']).stdout) as Record<string, unknown>;
 }
@@ -180,7 +180,7 @@ describe('terraform e2e: apply the dr-pilot-light stack into the emulator', func
     requireTerraform();
     emulator = await startEmulator();
     const work = scratchDir('e2e');
-    const cliConfig = writeOfflineCliConfig(work);
+    const cliConfig = writeTestCliConfig(work);
 
     let t = Date.now();
     const inputs = bootstrap(work, emulator.endpoint, cliConfig);
@@ -194,7 +194,7 @@ describe('terraform e2e: apply the dr-pilot-light stack into the emulator', func
 
     tf = new TerraformWorkdir(stackDir, cliConfig);
     t = Date.now();
-    tf.ok(['init', '-input=false', '-no-color']);
+    tf.init();
     timings.initSeconds = since(t);
     t = Date.now();
     varArgs = [`-var-file=${TFVARS}`, `-var-file=${overrides}`];

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import * as fs from 'fs';
 import * as path from 'path';
-import { requireTerraform, synthStackTo, TerraformWorkdir, writeOfflineCliConfig } from './terraform-cli';
+import { requireTerraform, synthStackTo, TerraformWorkdir, writeTestCliConfig } from './terraform-cli';
 import { ROOT, scratchDir } from '../../unit/terraform/synth';
 
 const TFVARS = path.join(ROOT, 'environments', 'dr-pilot-light', 'terraform.tfvars');
@@ -25,9 +25,9 @@ describe('terraform: the synthesized stack, checked by terraform itself (offline
     requireTerraform();
     const work = scratchDir('validate');
     const stackDir = synthStackTo(path.join(work, 'cdktf.out'), { bundleDir: path.join(work, 'bundle') });
-    tf = new TerraformWorkdir(stackDir, writeOfflineCliConfig(work));
+    tf = new TerraformWorkdir(stackDir, writeTestCliConfig(work));
     // A local backend init is offline too, and `console` (below) needs an initialized backend.
-    tf.ok(['init', '-input=false', '-no-color']);
+    tf.init();
   });
 
   it('terraform validate passes', () => {
