@@ -4,40 +4,21 @@
  * emulator cannot emulate); the default is the real AWS stack that `npm run synth` writes.
  */
 import { Construct } from 'constructs';
-import { Fn, LocalBackend, TerraformOutput, TerraformStack, Token } from 'cdktf';
+import { Fn, LocalBackend, Op, TerraformOutput, TerraformStack, Token } from 'cdktf';
 import { AwsProvider, AwsProviderConfig, AwsProviderEndpoints } from '@cdktf/provider-aws/lib/provider';
 import { DataAwsSsmParameter } from '@cdktf/provider-aws/lib/data-aws-ssm-parameter';
-import { ASG_NAMES, declareVariables, SERVICE_NAMES, StackVariables } from './variables';
-import { AlbRoute, AsgTargetProps, DrServiceProps, Ecs } from './ecs';
+import { declareVariables, StackVariables } from './variables';
+import { Ecs } from './ecs';
 import { Database } from './database';
 import { Route53Failover } from './route53-failover';
 import { DrLambda } from './dr-lambda';
-import type { AsgCapacity, AsgSpec, CapacityProvider, EcsServiceSpec, ServiceCapacity } from '../reconciler/spec';
+import { ALARM_REGION, reconcilerSpec } from './reconciler-spec';
 
 /** The stack's name: the folder under cdktf.out/stacks/. */
 export const STACK_NAME = 'dr-pilot-light';
 
 /** Region of Route 53 health-check metrics, hence of the alarm and its topic. */
-export const ALARM_REGION = 'us-east-1';
-
-/** ALB routes of the services; a service without a route (kafka: TCP) is not behind the ALB. */
-export const SERVICE_ROUTES: Readonly<Record<(typeof SERVICE_NAMES)[number], Omit<AlbRoute, 'healthCheckPath'> | undefined>> = {
-  frontend: { pathPattern: '/' },
-  'notification-service': { pathPattern: '/notifications/*' },
-  'user-service': { pathPattern: '/users/*' },
-  'task-api': { pathPattern: '/tasks/*' },
-  kafka: undefined,
-};
-
-/** What the ALB routes to each ASG's instances. Apps are served under these path prefixes. */
-export const ASG_TARGETS: Readonly<Record<(typeof ASG_NAMES)[number], readonly AsgTargetProps[]>> = {
-  jenkins: [{ name: 'jenkins', port: 8080, pathPattern: '/jenkins/*', healthCheckPath: '/jenkins/login' }],
-  monitoring: [
-    { name: 'prometheus', port: 9090, pathPattern: '/prometheus/*', healthCheckPath: '/prometheus/-/healthy' },
-    { name: 'grafana', port: 3000, pathPattern: '/grafana/*', healthCheckPath: '/grafana/api/health' },
-    { name: 'jaeger', port: 16686, pathPattern: '/jaeger/*', healthCheckPath: '/jaeger/' },
-  ],
-};
+export { ALARM_REGION };
 
 /** AWS services the stack calls: the emulator override points each of them at the emulator. */
 export const AWS_SERVICES_USED: ReadonlyArray<keyof AwsProviderEndpoints> = [
@@ -110,34 +91,8 @@ export class DrPilotLightStack extends TerraformStack {
     this.drProvider = new AwsProvider(this, 'aws-dr', providerConfig(v.dr_region.stringValue, 'dr'));
     this.alarmProvider = new AwsProvider(this, 'aws-us-east-1', providerConfig(ALARM_REGION, 'us_east_1'));
 
-    const services = v.ecs_services.value;
-    const asgs = v.asgs.value;
-    const svc = (name: string, ...path: string[]) => Fn.lookupNested(services, [name, ...path]);
-    const asg = (name: string, ...path: string[]) => Fn.lookupNested(asgs, [name, ...path]);
-    const serviceMode = (name: string, mode: 'pilot_light' | 'active'): ServiceCapacity => ({
-      desiredCount: Token.asNumber(svc(name, mode, 'desired_count')),
-      capacityProvider: Token.asString(svc(name, mode, 'capacity_provider')) as CapacityProvider,
-    });
-    const asgMode = (name: string, mode: 'pilot_light' | 'active'): AsgCapacity => ({
-      minSize: Token.asNumber(asg(name, mode, 'min_size')),
-      maxSize: Token.asNumber(asg(name, mode, 'max_size')),
-      desiredCapacity: Token.asNumber(asg(name, mode, 'desired_capacity')),
-      onDemandPercentage: Token.asNumber(asg(name, mode, 'on_demand_percentage')),
-    });
-
     const ami = new DataAwsSsmParameter(this, 'asg-ami', { provider: this.drProvider, name: v.asg_ami_ssm_parameter.stringValue });
-    const serviceProps: DrServiceProps[] = SERVICE_NAMES.map((name) => {
-      const route = SERVICE_ROUTES[name];
-      return {
-        name,
-        image: Token.asString(svc(name, 'image')),
-        containerPort: Token.asNumber(svc(name, 'container_port')),
-        cpu: Token.asNumber(svc(name, 'cpu')),
-        memoryMb: Token.asNumber(svc(name, 'memory_mb')),
-        ...serviceMode(name, 'pilot_light'),
-        route: route ? { ...route, healthCheckPath: Token.asString(svc(name, 'health_check_path')) } : undefined,
-      };
-    });
+    // The workload is data: the services and ASGs maps go to for_each as they are (any number, any names).
     this.ecs = new Ecs(this, 'ecs', {
       environment: env,
       vpcId: v.dr_vpc_id.stringValue,
@@ -145,14 +100,8 @@ export class DrPilotLightStack extends TerraformStack {
       publicSubnetIds: v.dr_public_subnet_ids.listValue,
       albIngressCidrs: v.alb_ingress_cidrs.listValue,
       certificateArn: v.dr_certificate_arn.stringValue,
-      services: serviceProps,
-      asgs: ASG_NAMES.map((name) => ({
-        name,
-        instanceTypes: Token.asList(asg(name, 'instance_types')),
-        capacity: asgMode(name, 'pilot_light'),
-        rootVolumeGb: Token.asNumber(asg(name, 'root_volume_gb')),
-        targets: ASG_TARGETS[name],
-      })),
+      services: v.ecs_services.value,
+      asgs: v.asgs.value,
       imageId: ami.insecureValue,
       logRetentionDays: v.log_retention_days.numberValue,
       provider: this.drProvider,
@@ -198,20 +147,6 @@ export class DrPilotLightStack extends TerraformStack {
       notificationProvider: this.drProvider,
     });
 
-    const clusterName = this.ecs.cluster.name;
-    const asgSpecs: AsgSpec[] = this.ecs.asgs.map((a) => ({
-      name: a.asg.group.name,
-      pilotLight: asgMode(a.props.name, 'pilot_light'),
-      active: asgMode(a.props.name, 'active'),
-      targetGroupArns: a.targetGroups.map((tg) => tg.arn),
-    }));
-    const serviceSpecs: EcsServiceSpec[] = this.ecs.services.map((s) => ({
-      cluster: clusterName,
-      name: s.service.name,
-      pilotLight: serviceMode(s.props.name, 'pilot_light'),
-      active: serviceMode(s.props.name, 'active'),
-      loadBalancers: s.targetGroup ? [{ targetGroupArn: s.targetGroup.arn, port: s.props.containerPort }] : [],
-    }));
     this.reconciler = new DrLambda(this, 'dr-lambda', {
       environment: env,
       handlerEntry: options.handlerEntry,
@@ -222,42 +157,27 @@ export class DrPilotLightStack extends TerraformStack {
       resyncScheduleExpression: v.resync_schedule_expression.stringValue,
       drillScheduleExpression: v.drill_schedule_expression.stringValue,
       drillEnabled: v.drill_enabled.booleanValue,
-      spec: {
-        region: v.dr_region.stringValue,
-        primaryRegion: v.primary_region.stringValue,
+      spec: reconcilerSpec(v, {
+        workload: this.ecs.expressions,
         notificationTopicArn: this.failover.notificationTopic.arn,
-        concurrency: v.reconcile_concurrency.numberValue,
-        leaseSeconds: v.lease_seconds.numberValue,
-        database: { replicaIdentifier: this.database.replicaIdentifier },
-        autoScalingGroups: asgSpecs,
-        ecsServices: serviceSpecs,
-        failover: {
-          alarmName: this.failover.alarmName,
-          alarmRegion: ALARM_REGION,
-          healthCheckId: this.failover.healthCheckId,
-          unhealthyReadings: v.unhealthy_readings.numberValue,
-          minIntervalMinutes: v.failover_min_interval_minutes.numberValue,
-        },
-        drill: {
-          durationMinutes: v.drill_duration_minutes.numberValue,
-          maxReplicaLagSeconds: v.max_replica_lag_seconds.numberValue,
-        },
-      },
+        replicaIdentifier: this.database.replicaIdentifier,
+        alarmName: this.failover.alarmName,
+        healthCheckId: this.failover.healthCheckId,
+      }),
       targets: {
         replicaArn: this.database.replica.arn,
         alarmArn: this.failover.alarmArn,
         healthCheckId: this.failover.healthCheckId,
-        asgArns: this.ecs.asgs.map((a) => a.asg.group.arn),
-        launchTemplateArns: this.ecs.asgs.map((a) => a.asg.launchTemplate.arn),
+        // An IAM statement needs a resource: with no ASG (or no target group) the placeholder names one that
+        // cannot exist (a zero UUID / id), so the statement grants nothing.
+        asgArns: orPlaceholder(this.ecs.arns.asgs, `arn:aws:autoscaling:${v.dr_region.stringValue}:*:autoScalingGroup:00000000-0000-0000-0000-000000000000:autoScalingGroupName/${env}-none`),
+        launchTemplateArns: orPlaceholder(this.ecs.arns.launchTemplates, `arn:aws:ec2:${v.dr_region.stringValue}:*:launch-template/lt-00000000000000000`),
         instanceSubnetIds: v.dr_private_subnet_ids.listValue,
         instanceSecurityGroupIds: Token.asList(Fn.tolist([this.ecs.instanceSecurityGroup.id])),
-        clusterName,
+        clusterName: this.ecs.cluster.name,
         clusterArn: this.ecs.cluster.arn,
-        serviceArns: this.ecs.services.map((s) => s.service.id),
-        targetGroupArns: [
-          ...this.ecs.services.flatMap((s) => (s.targetGroup ? [s.targetGroup.arn] : [])),
-          ...this.ecs.asgs.flatMap((a) => a.targetGroups.map((tg) => tg.arn)),
-        ],
+        serviceArns: orPlaceholder(this.ecs.arns.services, `arn:aws:ecs:${v.dr_region.stringValue}:*:service/${env}/00000000-none`),
+        targetGroupArns: orPlaceholder(this.ecs.arns.targetGroups, `arn:aws:elasticloadbalancing:${v.dr_region.stringValue}:*:targetgroup/${env}-none/0000000000000000`),
         notificationTopicArn: this.failover.notificationTopic.arn,
         notificationKeyArn: this.failover.notificationKey.arn,
       },
@@ -279,6 +199,11 @@ export class DrPilotLightStack extends TerraformStack {
     output('replica_identifier', this.database.replicaIdentifier, 'The DR read replica.');
     output('replicated_primary_db_arn', this.database.primaryArn, 'The primary DB instance the replica follows.');
   }
+}
+
+/** `list`, or `[placeholder]` when it is empty (Terraform decides: the list may come from for_each). */
+function orPlaceholder(list: string[], placeholder: string): string[] {
+  return Token.asList(Fn.conditional(Op.lt(Fn.lengthOf(list), 1), [placeholder], list));
 }
 
 /**

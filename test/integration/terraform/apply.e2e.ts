@@ -219,7 +219,7 @@ describe('terraform e2e: apply the dr-pilot-light stack into the emulator', func
     expect(doc.spec.modeParameter).to.equal('/dr/mode');
     expect(doc.spec.stateTable).to.equal('dr-dr-failover-state');
     expect(doc.spec.region).to.equal(DR_REGION);
-    expect(doc.spec.ecsServices.map((s) => s.name)).to.deep.equal(['frontend', 'notification-service', 'user-service', 'task-api', 'kafka']);
+    expect(doc.spec.ecsServices.map((s) => s.name)).to.deep.equal(['frontend', 'kafka', 'notification-service', 'task-api', 'user-service']);
     expect(doc.spec.autoScalingGroups.map((a) => a.name)).to.deep.equal(['dr-jenkins', 'dr-monitoring']);
     expect(doc.spec.autoScalingGroups[1].targetGroupArns).to.have.length(3);
     expect(doc.spec.failover.healthCheckId).to.equal(outputs.health_check_id.value);

@@ -33,15 +33,18 @@ describe('terraform: dr-pilot-light stack', () => {
     expect((s.terraform as { required_providers: { aws: { version: string } } }).required_providers.aws.version).to.equal('5.100.0');
   });
 
-  it('names resources as the runbooks do', () => {
+  it('names resources as the runbooks do (the workload\'s names come from the tfvars: workload.test.ts)', () => {
     const names = (type: string, attr = 'name') => resources(s, type).map((r) => r[attr]);
     expect(names('aws_lambda_function', 'function_name')).to.deep.equal(['dr-dr-failover']);
     expect(names('aws_cloudwatch_log_group')).to.include('/aws/lambda/dr-dr-failover');
     expect(names('aws_cloudwatch_event_rule')).to.include('dr-dr-failover-test');
     expect(names('aws_ecs_cluster')).to.deep.equal(['dr']);
-    expect(names('aws_ecs_service')).to.have.members(['frontend', 'notification-service', 'user-service', 'task-api', 'kafka']);
-    expect(names('aws_autoscaling_group')).to.have.members(['dr-jenkins', 'dr-monitoring']);
-    expect(names('aws_lb_target_group')).to.include.members(['dr-jenkins', 'dr-prometheus', 'dr-grafana', 'dr-jaeger']);
+    // One resource each, for_each over ecs_services / asgs: service = key, ASG and target group = dr-<key>.
+    expect(names('aws_ecs_service')).to.deep.equal(['${each.key}']);
+    expect(names('aws_autoscaling_group')).to.deep.equal(['dr-${each.key}']);
+    expect(names('aws_lb_target_group')).to.deep.equal(['dr-${each.key}', 'dr-${each.key}']);
+    expect(resources(s, 'aws_ecs_service')[0].for_each).to.match(/^\$\{local\.ecs_services_\w+\}$/);
+    expect(s.locals).to.satisfy((l: Record<string, unknown>) => Object.entries(l).some(([k, v]) => k.startsWith('ecs_services_') && v === '${var.ecs_services}'));
     expect(names('aws_dynamodb_table')).to.deep.equal(['dr-dr-failover-state']);
     expect(names('aws_ssm_parameter')).to.have.members(['/dr/mode', '/dr/spec']);
   });

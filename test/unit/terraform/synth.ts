@@ -40,6 +40,7 @@ export interface Synthesized {
   readonly resource: Record<string, Record<string, Record<string, unknown>>>;
   readonly data?: Record<string, Record<string, Record<string, unknown>>>;
   readonly variable?: Record<string, Record<string, unknown>>;
+  readonly locals?: Record<string, unknown>;
   readonly output?: Record<string, Record<string, unknown>>;
   readonly provider?: Record<string, Array<Record<string, unknown>>>;
   readonly terraform?: Record<string, unknown>;
