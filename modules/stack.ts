@@ -1,21 +1,37 @@
 /**
- * The dr-pilot-light stack: variables, three AWS providers, an explicit local backend, and the four
- * modules wired together. Constructible from tests with options (emulator endpoints, leaving out what the
- * emulator cannot emulate); the default is the real AWS stack that `npm run synth` writes.
+ * The two stacks of an environment, so that the DR side plans and applies while the primary region is down:
+ *
+ * - `dr-pilot-light-primary` (primary region only): the primary database when the stack creates it, and its
+ *   master credentials secret (replicated to the DR region). Deployed first; empty when `primary_db_arn` names
+ *   an existing primary.
+ * - `dr-pilot-light` (DR region and us-east-1, no provider in the primary region at all): replica, compute,
+ *   ALB, Route 53 failover (a global service whose API is in us-east-1), the alarm (us-east-1, where Route 53
+ *   health-check metrics are), the reconciler. It derives the primary's ARN from variables instead of reading
+ *   the primary stack's state or the primary region's API.
+ *
+ * Both declare every variable (one tfvars file for both) and choose their backend from the environment
+ * (backend.ts). Constructible from tests with options (emulator endpoints, leaving out what the emulator cannot
+ * emulate); the default is the real AWS stack that `npm run synth` writes.
  */
 import { Construct } from 'constructs';
-import { Fn, LocalBackend, Op, TerraformOutput, TerraformStack, Token } from 'cdktf';
+import { Fn, Op, ref, TerraformOutput, TerraformStack, Token } from 'cdktf';
 import { AwsProvider, AwsProviderConfig, AwsProviderEndpoints } from '@cdktf/provider-aws/lib/provider';
 import { DataAwsSsmParameter } from '@cdktf/provider-aws/lib/data-aws-ssm-parameter';
 import { declareVariables, StackVariables } from './variables';
 import { Ecs } from './ecs';
-import { Database } from './database';
+import { Database, PrimaryDatabase } from './database';
+import { BackendSettings, backendSettingsFromEnv, configureBackend } from './backend';
+import { isEmptyString } from './validate';
+import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
+import { DataAwsPartition } from '@cdktf/provider-aws/lib/data-aws-partition';
 import { Route53Failover } from './route53-failover';
 import { DrLambda } from './dr-lambda';
 import { ALARM_REGION, reconcilerSpec } from './reconciler-spec';
 
-/** The stack's name: the folder under cdktf.out/stacks/. */
+/** The DR stack's name: the folder under cdktf.out/stacks/. */
 export const STACK_NAME = 'dr-pilot-light';
+/** The primary-region stack's name. */
+export const PRIMARY_STACK_NAME = 'dr-pilot-light-primary';
 
 /** Region of Route 53 health-check metrics, hence of the alarm and its topic. */
 export { ALARM_REGION };
@@ -41,8 +57,10 @@ export interface DrPilotLightStackOptions {
   readonly handlerEntry?: string;
   /** Folder for the Lambda bundle. @default "<project>/.tmp/lambda/<function name>" */
   readonly bundleDir?: string;
-  /** Local state file, relative to the stack's folder (no absolute path lands in the JSON). @default "terraform.dr-pilot-light.tfstate" */
+  /** Local state file, relative to the stack's folder (no absolute path lands in the JSON). @default "terraform.<stack>.tfstate" */
   readonly statePath?: string;
+  /** Where state goes. @default from the environment (backendSettingsFromEnv); local for the emulator */
+  readonly backend?: BackendSettings;
   /**
    * Test only: point every provider at an AWS emulator (moto) with fake credentials and no account
    * lookups. @default undefined (real AWS)
@@ -52,19 +70,82 @@ export interface DrPilotLightStackOptions {
   readonly omit?: readonly OmittableResource[];
 }
 
-/** One environment: variables, providers, backend, route53-failover + database + ecs + dr-lambda. */
+/** Variables, required Terraform version and backend: what both stacks start with. */
+function stackBasics(stack: TerraformStack, options: DrPilotLightStackOptions): StackVariables {
+  // Variable validations that refer to other variables need Terraform 1.9; ephemeral resources and
+  // write-only arguments (the database password) 1.11.
+  stack.addOverride('terraform.required_version', '>= 1.11');
+  const backend = options.emulator ? { kind: 'local' as const, allowed: true } : (options.backend ?? backendSettingsFromEnv());
+  configureBackend(stack, backend, options.statePath ?? `terraform.${stack.node.id}.tfstate`);
+  return declareVariables(stack);
+}
+
+/** An AWS provider of `stack`, with default tags (real AWS) or emulator settings. */
+function awsProvider(stack: TerraformStack, id: string, region: string, alias: string | undefined, options: DrPilotLightStackOptions): AwsProvider {
+  const env = options.environment ?? 'dr';
+  const config: AwsProviderConfig = {
+    region,
+    alias,
+    // Not against the emulator: moto 5.2.1 stores a launch template's own tags (which default_tags add)
+    // in its launch data, so every later plan wants to change both templates.
+    defaultTags: options.emulator ? undefined : [{ tags: { 'pilot-light:stack': stack.node.id, 'pilot-light:environment': env } }],
+    ...(options.emulator ? emulatorProviderConfig(options.emulator.endpoint) : {}),
+  };
+  return new AwsProvider(stack, id, config);
+}
+
+/** Name of the master credentials secret: the variable, or `<primary_db_identifier>/master-credentials`. */
+function credentialsSecretName(v: StackVariables): string {
+  return Token.asString(
+    Fn.conditional(isEmptyString(v.db_credentials_secret_name.stringValue), `${v.primary_db_identifier.stringValue}/master-credentials`, v.db_credentials_secret_name.stringValue),
+  );
+}
+
+/** The primary region's part: the created primary database and its replicated credentials secret. */
+export class DrPrimaryStack extends TerraformStack {
+  /** The declared variables. */
+  readonly vars: StackVariables;
+  /** The only provider: the primary region. */
+  readonly primaryProvider: AwsProvider;
+  /** The primary instance and secret (created when primary_db_arn is empty). */
+  readonly database: PrimaryDatabase;
+
+  constructor(scope: Construct, id: string = PRIMARY_STACK_NAME, options: DrPilotLightStackOptions = {}) {
+    super(scope, id);
+    const v = (this.vars = stackBasics(this, options));
+    this.primaryProvider = awsProvider(this, 'aws', v.primary_region.stringValue, undefined, options);
+    this.database = new PrimaryDatabase(this, 'database', {
+      enabled: isEmptyString(v.primary_db_arn.stringValue),
+      identifier: v.primary_db_identifier.stringValue,
+      engine: v.db_engine.stringValue,
+      engineVersion: v.db_engine_version.stringValue,
+      instanceClass: v.db_instance_class.stringValue,
+      allocatedStorageGb: v.db_allocated_storage_gb.numberValue,
+      subnetGroupName: v.primary_db_subnet_group_name.stringValue,
+      backupRetentionDays: v.db_backup_retention_days.numberValue,
+      credentialsSecretName: credentialsSecretName(v),
+      drRegion: v.dr_region.stringValue,
+      provider: this.primaryProvider,
+    });
+    new TerraformOutput(this, 'created_primary_db_arn', { value: this.database.arn, description: 'The created primary DB instance (null when primary_db_arn names an existing one).' });
+    new TerraformOutput(this, 'credentials_secret_arn', {
+      value: Token.asString(Fn.one(ref(`${this.database.secret.terraformResourceType}.${this.database.secret.friendlyUniqueId}[*].arn`, this))),
+      description: 'The master credentials secret in the primary region (replicated to the DR region).',
+    });
+  }
+}
+
+/** The DR side of one environment: route53-failover + database replica + ecs + dr-lambda; no primary-region provider. */
 export class DrPilotLightStack extends TerraformStack {
   /** The declared variables. */
   readonly vars: StackVariables;
-  /** Default provider: the primary region. */
-  readonly primaryProvider: AwsProvider;
   /** Alias `dr`: the DR region. */
   readonly drProvider: AwsProvider;
-  /** Alias `us_east_1`: the alarm region. */
+  /** Alias `us_east_1`: the alarm region, and Route 53 (a global service whose API lives there). */
   readonly alarmProvider: AwsProvider;
   /** Cluster, services, ALB, target groups, ASGs (DR region). */
   readonly ecs: Ecs;
-  /** Primary (optional) and cross-region replica. */
+  /** Cross-region replica and the DR copy of the credentials. */
   readonly database: Database;
   /** Health check, failover records, alarm, topics. */
   readonly failover: Route53Failover;
@@ -73,23 +154,10 @@ export class DrPilotLightStack extends TerraformStack {
 
   constructor(scope: Construct, id: string = STACK_NAME, options: DrPilotLightStackOptions = {}) {
     super(scope, id);
-    // Variable validations that refer to other variables need Terraform 1.9.
-    this.addOverride('terraform.required_version', '>= 1.9');
     const env = options.environment ?? 'dr';
-    new LocalBackend(this, { path: options.statePath ?? `terraform.${id}.tfstate` });
-    const v = (this.vars = declareVariables(this));
-
-    const providerConfig = (region: string, alias?: string): AwsProviderConfig => ({
-      region,
-      alias,
-      // Not against the emulator: moto 5.2.1 stores a launch template's own tags (which default_tags add)
-      // in its launch data, so every later plan wants to change both templates.
-      defaultTags: options.emulator ? undefined : [{ tags: { 'pilot-light:stack': id, 'pilot-light:environment': env } }],
-      ...(options.emulator ? emulatorProviderConfig(options.emulator.endpoint) : {}),
-    });
-    this.primaryProvider = new AwsProvider(this, 'aws', providerConfig(v.primary_region.stringValue));
-    this.drProvider = new AwsProvider(this, 'aws-dr', providerConfig(v.dr_region.stringValue, 'dr'));
-    this.alarmProvider = new AwsProvider(this, 'aws-us-east-1', providerConfig(ALARM_REGION, 'us_east_1'));
+    const v = (this.vars = stackBasics(this, options));
+    this.drProvider = awsProvider(this, 'aws-dr', v.dr_region.stringValue, 'dr', options);
+    this.alarmProvider = awsProvider(this, 'aws-us-east-1', ALARM_REGION, 'us_east_1', options);
 
     const ami = new DataAwsSsmParameter(this, 'asg-ami', { provider: this.drProvider, name: v.asg_ami_ssm_parameter.stringValue });
     // The workload is data: the services and ASGs maps go to for_each as they are (any number, any names).
@@ -107,17 +175,15 @@ export class DrPilotLightStack extends TerraformStack {
       provider: this.drProvider,
     });
 
+    // The primary's ARN from variables, account and partition from the DR region: the DR plan reads neither the
+    // primary region's API nor the primary stack's state.
+    const account = new DataAwsCallerIdentity(this, 'account', { provider: this.drProvider });
+    const partition = new DataAwsPartition(this, 'partition', { provider: this.drProvider });
+    const createdPrimaryArn = `arn:${partition.partition}:rds:${v.primary_region.stringValue}:${account.accountId}:db:${v.primary_db_identifier.stringValue}`;
     this.database = new Database(this, 'database', {
       environment: env,
-      existingPrimaryArn: v.primary_db_arn.stringValue,
-      primary: {
-        identifier: v.primary_db_identifier.stringValue,
-        engine: v.db_engine.stringValue,
-        engineVersion: v.db_engine_version.stringValue,
-        instanceClass: v.db_instance_class.stringValue,
-        allocatedStorageGb: v.db_allocated_storage_gb.numberValue,
-        subnetGroupName: v.primary_db_subnet_group_name.stringValue,
-      },
+      primaryArn: Token.asString(Fn.conditional(isEmptyString(v.primary_db_arn.stringValue), createdPrimaryArn, v.primary_db_arn.stringValue)),
+      credentialsSecretName: credentialsSecretName(v),
       replicaIdentifier: v.db_replica_identifier.stringValue,
       replicaInstanceClass: v.db_instance_class.stringValue,
       backupRetentionDays: v.db_backup_retention_days.numberValue,
@@ -125,7 +191,6 @@ export class DrPilotLightStack extends TerraformStack {
       drSubnetIds: v.dr_private_subnet_ids.listValue,
       clientSecurityGroupIds: [this.ecs.serviceSecurityGroup.id],
       replicaSubnetGroup: !(options.omit ?? []).includes('replica-subnet-group'),
-      primaryProvider: this.primaryProvider,
       drProvider: this.drProvider,
     });
 
@@ -142,7 +207,8 @@ export class DrPilotLightStack extends TerraformStack {
       primaryAlb: { dnsName: v.primary_alb_dns_name.stringValue, zoneId: v.primary_alb_zone_id.stringValue },
       drAlb: { dnsName: this.ecs.alb.dnsName, zoneId: this.ecs.alb.zoneId },
       notificationEmails: v.notification_emails.listValue,
-      provider: this.primaryProvider,
+      // Route 53 is global and its API is in us-east-1: never a provider in the primary region (see the header).
+      provider: this.alarmProvider,
       alarmProvider: this.alarmProvider,
       notificationProvider: this.drProvider,
     });
@@ -198,6 +264,7 @@ export class DrPilotLightStack extends TerraformStack {
     output('state_table_name', this.reconciler.stateTable.name, 'DynamoDB table of the reconciler lease, status and drill record.');
     output('replica_identifier', this.database.replicaIdentifier, 'The DR read replica.');
     output('replicated_primary_db_arn', this.database.primaryArn, 'The primary DB instance the replica follows.');
+    output('db_credentials_secret_arn', this.database.credentialsSecretArn, 'The master credentials secret in the DR region (replica of the primary\'s): what the DR application reads after a failover.');
   }
 }
 

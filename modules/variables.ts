@@ -239,6 +239,24 @@ export const VARIABLE_DEFINITIONS = {
     description: 'ARN of an existing primary DB instance to replicate. Empty: the stack creates the primary (primary_db_identifier).',
     validation: [{ condition: 'var.primary_db_arn == "" || can(regex("^arn:aws[a-z-]*:rds:[a-z0-9-]+:[0-9]{12}:db:", var.primary_db_arn))', errorMessage: 'primary_db_arn must be empty or an RDS DB instance ARN.' }],
   },
+  db_credentials_secret_name: {
+    type: 'string',
+    default: '',
+    description:
+      'Self-managed Secrets Manager secret with the master credentials, replicated to dr_region (the DR application reads its DR copy after a promotion). Empty: <primary_db_identifier>/master-credentials, which the primary stack creates.',
+    validation: [
+      {
+        condition: '!startswith(var.db_credentials_secret_name, "rds!")',
+        errorMessage:
+          'db_credentials_secret_name must not be an RDS-managed master secret (rds!...): RDS cannot create a read replica of a source whose master password Secrets Manager manages (ManageMasterUserPassword), and that secret exists only in the primary region; use a self-managed secret replicated to dr_region, got: ${var.db_credentials_secret_name}',
+      },
+      {
+        condition: 'var.primary_db_arn == "" || var.db_credentials_secret_name != ""',
+        errorMessage:
+          'db_credentials_secret_name must name the existing primary\'s self-managed credentials secret (replicated to dr_region) when primary_db_arn is set: the DR side needs a credential it can read after a promotion, got: ""',
+      },
+    ],
+  },
   primary_db_identifier: {
     type: 'string',
     description: 'Identifier of the primary DB instance created when primary_db_arn is empty.',

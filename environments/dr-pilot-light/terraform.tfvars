@@ -111,7 +111,8 @@ asgs = {
 asg_ami_ssm_parameter = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
 
 # --- database ---
-primary_db_arn               = "" # set to replicate an existing primary instead of creating one
+primary_db_arn               = "" # set to replicate an existing primary instead of creating one (then also db_credentials_secret_name)
+db_credentials_secret_name   = "" # empty: <primary_db_identifier>/master-credentials, created by the primary stack; never an RDS-managed rds!… secret
 primary_db_identifier        = "app-primary"
 primary_db_subnet_group_name = ""
 db_replica_identifier        = "app-replica"

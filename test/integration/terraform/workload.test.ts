@@ -10,6 +10,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { App, Fn, TerraformOutput, TerraformStack } from 'cdktf';
 import { declareVariables } from '../../../modules/variables';
+import { configureBackend, LOCAL_STATE_REFUSAL } from '../../../modules/backend';
 import { reconcilerSpec } from '../../../modules/reconciler-spec';
 import type { WorkloadExpressions } from '../../../modules/ecs';
 import { parseSpec, type DrEnvironment } from '../../../reconciler/spec';
@@ -151,6 +152,18 @@ describe('terraform: the workload is data (variables → resources and the recon
       },
       'no instance types': { values: { asgs: { ci: asg({ instance_types: [] }) } }, error: 'asgs: instance_types must not be empty and root_volume_gb must be at least 8, got: {"ci":{"instance_types":[],"root_volume_gb":30}}' },
       'a target port out of range': { values: { asgs: { ci: asg({ targets: { ci: { port: 70000 } } }) } }, error: 'got: ["ci.targets.ci"]' },
+      // The DR secret rule: a credential the DR side can read after a promotion, never an RDS-managed one.
+      'an existing primary with its self-managed, replicated secret': {
+        values: { primary_db_arn: 'arn:aws:rds:eu-west-1:123456789012:db:prod', db_credentials_secret_name: 'prod/master' },
+      },
+      'an RDS-managed master secret': {
+        values: { db_credentials_secret_name: 'rds!db-0123abcd' },
+        error: 'db_credentials_secret_name must not be an RDS-managed master secret (rds!...): RDS cannot create a read replica of a source whose master password Secrets Manager manages (ManageMasterUserPassword), and that secret exists only in the primary region; use a self-managed secret replicated to dr_region, got: rds!db-0123abcd',
+      },
+      'an existing primary without a credentials secret': {
+        values: { primary_db_arn: 'arn:aws:rds:eu-west-1:123456789012:db:prod' },
+        error: "db_credentials_secret_name must name the existing primary's self-managed credentials secret (replicated to dr_region) when primary_db_arn is set",
+      },
     };
     for (const [name, c] of Object.entries(cases)) {
       it(c.error ? `refuses ${name}` : `accepts ${name}`, () => {
@@ -165,5 +178,20 @@ describe('terraform: the workload is data (variables → resources and the recon
         }
       });
     }
+  });
+
+  it('a plan with local state and no explicit permission is refused with a clear message', () => {
+    const out = path.join(work, 'guard-out');
+    fs.rmSync(out, { recursive: true, force: true });
+    const app = new App({ outdir: out });
+    const stack = new TerraformStack(app, 'guard');
+    declareVariables(stack);
+    configureBackend(stack, { kind: 'local', allowed: false }, 'terraform.guard.tfstate');
+    app.synth();
+    const guard = new TerraformWorkdir(path.join(out, 'stacks', 'guard'), writeTestCliConfig(work));
+    guard.init();
+    const r = guard.run(['plan', '-input=false', '-no-color', `-var-file=${TFVARS}`]);
+    expect(r.status).to.equal(1);
+    expect((r.stderr + r.stdout).replace(/\s*│\s*/g, ' ').replace(/\s+/g, ' ')).to.contain(LOCAL_STATE_REFUSAL);
   });
 });
