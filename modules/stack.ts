@@ -39,7 +39,7 @@ export { ALARM_REGION };
 /** AWS services the stack calls: the emulator override points each of them at the emulator. */
 export const AWS_SERVICES_USED: ReadonlyArray<keyof AwsProviderEndpoints> = [
   'autoscaling', 'cloudwatch', 'dynamodb', 'ec2', 'ecs', 'elbv2', 'events', 'iam', 'kms', 'lambda', 'logs',
-  'rds', 'route53', 'sns', 'sqs', 'ssm', 'sts',
+  'rds', 'route53', 'secretsmanager', 'sns', 'sqs', 'ssm', 'sts',
 ];
 
 /**

@@ -7,7 +7,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { App } from 'cdktf';
-import { DrPilotLightStack, DrPilotLightStackOptions, STACK_NAME } from '../../../modules/stack';
+import { DrPilotLightStack, DrPilotLightStackOptions, DrPrimaryStack, PRIMARY_STACK_NAME, STACK_NAME } from '../../../modules/stack';
 
 /** The oldest terraform the stack supports (variable validations refer to other variables: 1.9+; we test on 1.11). */
 export const MIN_TERRAFORM = [1, 11] as const;
@@ -166,11 +166,20 @@ export class TerraformWorkdir {
   }
 }
 
-/** Synthesizes the stack into `outdir` (as `npm run synth` does) and returns the stack folder. */
+/** Synthesizes both stacks into `outdir` (as `npm run synth` does) and returns the DR stack's folder. */
 export function synthStackTo(outdir: string, options: DrPilotLightStackOptions = {}): string {
+  return synthStacksTo(outdir, options).dr;
+}
+
+/**
+ * Synthesizes both stacks into `outdir`; `primaryOptions` override `options` for the primary stack (e.g. its
+ * own emulator endpoint). Returns both stack folders.
+ */
+export function synthStacksTo(outdir: string, options: DrPilotLightStackOptions = {}, primaryOptions: DrPilotLightStackOptions = {}): { primary: string; dr: string } {
   fs.rmSync(outdir, { recursive: true, force: true });
   const app = new App({ outdir, skipValidation: false });
+  new DrPrimaryStack(app, PRIMARY_STACK_NAME, { ...options, ...primaryOptions });
   new DrPilotLightStack(app, STACK_NAME, options);
   app.synth();
-  return path.join(outdir, 'stacks', STACK_NAME);
+  return { primary: path.join(outdir, 'stacks', PRIMARY_STACK_NAME), dr: path.join(outdir, 'stacks', STACK_NAME) };
 }
