@@ -323,40 +323,23 @@ export class Ecs extends Construct {
     });
     // Services call each other (kafka has no load balancer at all): sharing a security group allows nothing by
     // itself in AWS, so each port is opened to the group — once per port: AWS refuses a duplicate rule.
-    const ports = (map: string, attr: string) => TerraformIterator.fromList(hcl(`[for s in values(${map}) : tostring(s.${attr})]`));
-    const peerPorts = ports(S, 'container_port');
-    new VpcSecurityGroupIngressRule(this, 'service-peer-ingress', {
-      provider,
-      forEach: peerPorts,
-      securityGroupId: this.serviceSecurityGroup.id,
-      referencedSecurityGroupId: this.serviceSecurityGroup.id,
-      ipProtocol: 'tcp',
-      fromPort: Token.asNumber(peerPorts.value),
-      toPort: Token.asNumber(peerPorts.value),
-      description: 'services to services',
-    });
-    const albPorts = ports(R, 'container_port');
-    new VpcSecurityGroupIngressRule(this, 'service-ingress', {
-      provider,
-      forEach: albPorts,
-      securityGroupId: this.serviceSecurityGroup.id,
-      referencedSecurityGroupId: albSg.id,
-      ipProtocol: 'tcp',
-      fromPort: Token.asNumber(albPorts.value),
-      toPort: Token.asNumber(albPorts.value),
-      description: 'ALB to services',
-    });
-    const instancePorts = ports(T, 'port');
-    new VpcSecurityGroupIngressRule(this, 'instance-ingress', {
-      provider,
-      forEach: instancePorts,
-      securityGroupId: this.instanceSecurityGroup.id,
-      referencedSecurityGroupId: albSg.id,
-      ipProtocol: 'tcp',
-      fromPort: Token.asNumber(instancePorts.value),
-      toPort: Token.asNumber(instancePorts.value),
-      description: 'ALB to instances',
-    });
+    // Source → destination group, one rule per distinct port of the map's entries.
+    const portRules = (id: string, map: string, portAttribute: string, to: SecurityGroup, from: SecurityGroup, description: string) => {
+      const ports = TerraformIterator.fromList(hcl(`[for s in values(${map}) : tostring(s.${portAttribute})]`));
+      new VpcSecurityGroupIngressRule(this, id, {
+        provider,
+        forEach: ports,
+        securityGroupId: to.id,
+        referencedSecurityGroupId: from.id,
+        ipProtocol: 'tcp',
+        fromPort: Token.asNumber(ports.value),
+        toPort: Token.asNumber(ports.value),
+        description,
+      });
+    };
+    portRules('service-peer-ingress', S, 'container_port', this.serviceSecurityGroup, this.serviceSecurityGroup, 'services to services');
+    portRules('service-ingress', R, 'container_port', this.serviceSecurityGroup, albSg, 'ALB to services');
+    portRules('instance-ingress', T, 'port', this.instanceSecurityGroup, albSg, 'ALB to instances');
 
     this.services = new EcsService(this, 'service', {
       provider,
