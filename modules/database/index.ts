@@ -9,7 +9,7 @@
  * Nothing here calls the primary region: the DR stack plans while it is down.
  */
 import { Construct } from 'constructs';
-import { Token } from 'cdktf';
+import { Fn, Token } from 'cdktf';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { DbInstance } from '@cdktf/provider-aws/lib/db-instance';
 import { DbSubnetGroup } from '@cdktf/provider-aws/lib/db-subnet-group';
@@ -17,7 +17,7 @@ import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
 import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
-import { DataAwsSecretsmanagerSecret } from '@cdktf/provider-aws/lib/data-aws-secretsmanager-secret';
+import { DataAwsSecretsmanagerSecrets } from '@cdktf/provider-aws/lib/data-aws-secretsmanager-secrets';
 import { managedTags } from '../tags';
 import { checkIntegerRange, checkMatches, checkMinItems, checkNotEmpty } from '../validate';
 
@@ -86,8 +86,22 @@ export class Database extends Construct {
     checkMinItems('drSubnetIds', props.drSubnetIds, 2);
     this.primaryArn = props.primaryArn;
 
-    // Read in the DR region: the secret's replica (Secrets Manager replicates it from the primary region).
-    this.credentialsSecretArn = new DataAwsSecretsmanagerSecret(this, 'credentials', { provider: props.drProvider, name: props.credentialsSecretName }).arn;
+    // Read in the DR region: the secret's replica (Secrets Manager replicates it from the primary region). Listed,
+    // not described: DescribeSecret works on a replica, but the singular data source also reads the resource
+    // policy, which the emulator refuses on a replica ("Operation not permitted on a replica secret").
+    const credentials = new DataAwsSecretsmanagerSecrets(this, 'credentials', {
+      provider: props.drProvider,
+      filter: [{ name: 'name', values: [props.credentialsSecretName] }],
+      lifecycle: {
+        postcondition: [
+          {
+            condition: '${length(self.arns) == 1}',
+            errorMessage: `the master credentials secret ${props.credentialsSecretName} must have exactly one replica in the DR region (replicate it there from the primary region; the DR application reads it after a promotion), got: \${length(self.arns)}`,
+          },
+        ],
+      },
+    });
+    this.credentialsSecretArn = Token.asString(Fn.one(credentials.arns));
 
     this.replicaKey = new KmsKey(this, 'replica-key', {
       provider: props.drProvider,

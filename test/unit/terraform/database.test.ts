@@ -100,9 +100,10 @@ describe('terraform: database module', () => {
 
   it('reads the credentials secret\'s replica in the DR region (a missing one fails the plan, not the failover)', () => {
     const s = synth();
-    const data = Object.values(s.data!.aws_secretsmanager_secret);
+    const data = Object.values(s.data!.aws_secretsmanager_secrets);
     expect(data).to.have.length(1);
-    expect(data[0]).to.deep.include({ provider: 'aws.dr', name: 'app-primary/master-credentials' });
+    expect(data[0]).to.deep.include({ provider: 'aws.dr', filter: [{ name: 'name', values: ['app-primary/master-credentials'] }] });
+    expect(JSON.stringify(data[0])).to.contain('length(self.arns) == 1');
   });
 
   it('encrypts the replica with the DR key and opens its port to client groups only', () => {
