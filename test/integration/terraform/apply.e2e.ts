@@ -260,7 +260,12 @@ describe('terraform e2e: apply the primary and DR stacks into the emulator', fun
 
   it('the proxy does make the primary region unreachable: the primary stack cannot plan through it', async () => {
     const dirs = synthStacksTo(path.join(work, 'cdktf.out-blocked'), { emulator: { endpoint: proxy.endpoint }, bundleDir: path.join(work, 'bundle') });
-    const primary = new TerraformWorkdir(dirs.primary, cliConfig, { AWS_MAX_ATTEMPTS: '1' });
+    // One attempt: the provider retries a 503 up to 25 times with backoff (minutes), and the point is only that it fails.
+    const json = path.join(dirs.primary, 'cdk.tf.json');
+    const config = JSON.parse(fs.readFileSync(json, 'utf8')) as { provider: { aws: Array<Record<string, unknown>> } };
+    for (const p of config.provider.aws) p.max_retries = 1;
+    fs.writeFileSync(json, JSON.stringify(config, null, 2));
+    const primary = new TerraformWorkdir(dirs.primary, cliConfig);
     primary.init();
     const before = (await proxy.stats()).blocked;
     const r = primary.run(['plan', '-input=false', '-no-color', ...varArgs]);
