@@ -1,43 +1,40 @@
 /**
- * The dr-pilot-light stack: variables, three AWS providers, an explicit local backend, and the four
- * modules wired together. Constructible from tests with options (emulator endpoints, leaving out what the
- * emulator cannot emulate); the default is the real AWS stack that `npm run synth` writes.
+ * The two stacks of an environment, so that the DR side plans and applies while the primary region is down:
+ *
+ * - `dr-pilot-light-primary` (primary region only): the primary database when the stack creates it, and its
+ *   master credentials secret (replicated to the DR region). Deployed first; empty when `primary_db_arn` names
+ *   an existing primary.
+ * - `dr-pilot-light` (DR region and us-east-1, no provider in the primary region at all): replica, compute,
+ *   ALB, Route 53 failover (a global service whose API is in us-east-1), the alarm (us-east-1, where Route 53
+ *   health-check metrics are), the reconciler. It derives the primary's ARN from variables instead of reading
+ *   the primary stack's state or the primary region's API.
+ *
+ * Both declare every variable (one tfvars file for both) and choose their backend from the environment
+ * (backend.ts). Constructible from tests with options (emulator endpoints, leaving out what the emulator cannot
+ * emulate); the default is the real AWS stack that `npm run synth` writes.
  */
 import { Construct } from 'constructs';
-import { Fn, LocalBackend, TerraformOutput, TerraformStack, Token } from 'cdktf';
+import { Fn, Op, ref, TerraformOutput, TerraformStack, Token } from 'cdktf';
 import { AwsProvider, AwsProviderConfig, AwsProviderEndpoints } from '@cdktf/provider-aws/lib/provider';
 import { DataAwsSsmParameter } from '@cdktf/provider-aws/lib/data-aws-ssm-parameter';
-import { ASG_NAMES, declareVariables, SERVICE_NAMES, StackVariables } from './variables';
-import { AlbRoute, AsgTargetProps, DrServiceProps, Ecs } from './ecs';
-import { Database } from './database';
+import { declareVariables, StackVariables } from './variables';
+import { Ecs } from './ecs';
+import { Database, PrimaryDatabase } from './database';
+import { BackendSettings, backendSettingsFromEnv, configureBackend } from './backend';
+import { isEmptyString } from './validate';
+import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
+import { DataAwsPartition } from '@cdktf/provider-aws/lib/data-aws-partition';
 import { Route53Failover } from './route53-failover';
 import { DrLambda } from './dr-lambda';
-import type { AsgCapacity, AsgSpec, CapacityProvider, EcsServiceSpec, ServiceCapacity } from '../reconciler/spec';
+import { ALARM_REGION, reconcilerSpec } from './reconciler-spec';
 
-/** The stack's name: the folder under cdktf.out/stacks/. */
+/** The DR stack's name: the folder under cdktf.out/stacks/. */
 export const STACK_NAME = 'dr-pilot-light';
+/** The primary-region stack's name. */
+export const PRIMARY_STACK_NAME = 'dr-pilot-light-primary';
 
 /** Region of Route 53 health-check metrics, hence of the alarm and its topic. */
-export const ALARM_REGION = 'us-east-1';
-
-/** ALB routes of the services; a service without a route (kafka: TCP) is not behind the ALB. */
-export const SERVICE_ROUTES: Readonly<Record<(typeof SERVICE_NAMES)[number], Omit<AlbRoute, 'healthCheckPath'> | undefined>> = {
-  frontend: { pathPattern: '/' },
-  'notification-service': { pathPattern: '/notifications/*' },
-  'user-service': { pathPattern: '/users/*' },
-  'task-api': { pathPattern: '/tasks/*' },
-  kafka: undefined,
-};
-
-/** What the ALB routes to each ASG's instances. Apps are served under these path prefixes. */
-export const ASG_TARGETS: Readonly<Record<(typeof ASG_NAMES)[number], readonly AsgTargetProps[]>> = {
-  jenkins: [{ name: 'jenkins', port: 8080, pathPattern: '/jenkins/*', healthCheckPath: '/jenkins/login' }],
-  monitoring: [
-    { name: 'prometheus', port: 9090, pathPattern: '/prometheus/*', healthCheckPath: '/prometheus/-/healthy' },
-    { name: 'grafana', port: 3000, pathPattern: '/grafana/*', healthCheckPath: '/grafana/api/health' },
-    { name: 'jaeger', port: 16686, pathPattern: '/jaeger/*', healthCheckPath: '/jaeger/' },
-  ],
-};
+export { ALARM_REGION };
 
 /** CloudWatch Logs exports by engine (the RDS log types each engine publishes without an option group). */
 export const DB_LOG_EXPORTS: Readonly<Record<string, readonly string[]>> = {
@@ -49,7 +46,7 @@ export const DB_LOG_EXPORTS: Readonly<Record<string, readonly string[]>> = {
 /** AWS services the stack calls: the emulator override points each of them at the emulator. */
 export const AWS_SERVICES_USED: ReadonlyArray<keyof AwsProviderEndpoints> = [
   'autoscaling', 'cloudwatch', 'dynamodb', 'ec2', 'ecs', 'elbv2', 'events', 'iam', 'kms', 'lambda', 'logs',
-  'rds', 'route53', 'sns', 'sqs', 'ssm', 'sts',
+  'rds', 'route53', 'secretsmanager', 'sns', 'sqs', 'ssm', 'sts',
 ];
 
 /**
@@ -67,8 +64,10 @@ export interface DrPilotLightStackOptions {
   readonly handlerEntry?: string;
   /** Folder for the Lambda bundle. @default "<project>/.tmp/lambda/<function name>" */
   readonly bundleDir?: string;
-  /** Local state file, relative to the stack's folder (no absolute path lands in the JSON). @default "terraform.dr-pilot-light.tfstate" */
+  /** Local state file, relative to the stack's folder (no absolute path lands in the JSON). @default "terraform.<stack>.tfstate" */
   readonly statePath?: string;
+  /** Where state goes. @default from the environment (backendSettingsFromEnv); local for the emulator */
+  readonly backend?: BackendSettings;
   /**
    * Test only: point every provider at an AWS emulator (moto) with fake credentials and no account
    * lookups. @default undefined (real AWS)
@@ -78,19 +77,82 @@ export interface DrPilotLightStackOptions {
   readonly omit?: readonly OmittableResource[];
 }
 
-/** One environment: variables, providers, backend, route53-failover + database + ecs + dr-lambda. */
+/** Variables, required Terraform version and backend: what both stacks start with. */
+function stackBasics(stack: TerraformStack, options: DrPilotLightStackOptions): StackVariables {
+  // Variable validations that refer to other variables need Terraform 1.9; ephemeral resources and
+  // write-only arguments (the database password) 1.11.
+  stack.addOverride('terraform.required_version', '>= 1.11');
+  const backend = options.emulator ? { kind: 'local' as const, allowed: true } : (options.backend ?? backendSettingsFromEnv());
+  configureBackend(stack, backend, options.statePath ?? `terraform.${stack.node.id}.tfstate`);
+  return declareVariables(stack);
+}
+
+/** An AWS provider of `stack`, with default tags (real AWS) or emulator settings. */
+function awsProvider(stack: TerraformStack, id: string, region: string, alias: string | undefined, options: DrPilotLightStackOptions): AwsProvider {
+  const env = options.environment ?? 'dr';
+  const config: AwsProviderConfig = {
+    region,
+    alias,
+    // Not against the emulator: moto 5.2.1 stores a launch template's own tags (which default_tags add)
+    // in its launch data, so every later plan wants to change both templates.
+    defaultTags: options.emulator ? undefined : [{ tags: { 'pilot-light:stack': stack.node.id, 'pilot-light:environment': env } }],
+    ...(options.emulator ? emulatorProviderConfig(options.emulator.endpoint) : {}),
+  };
+  return new AwsProvider(stack, id, config);
+}
+
+/** Name of the master credentials secret: the variable, or `<primary_db_identifier>/master-credentials`. */
+function credentialsSecretName(v: StackVariables): string {
+  return Token.asString(
+    Fn.conditional(isEmptyString(v.db_credentials_secret_name.stringValue), `${v.primary_db_identifier.stringValue}/master-credentials`, v.db_credentials_secret_name.stringValue),
+  );
+}
+
+/** The primary region's part: the created primary database and its replicated credentials secret. */
+export class DrPrimaryStack extends TerraformStack {
+  /** The declared variables. */
+  readonly vars: StackVariables;
+  /** The only provider: the primary region. */
+  readonly primaryProvider: AwsProvider;
+  /** The primary instance and secret (created when primary_db_arn is empty). */
+  readonly database: PrimaryDatabase;
+
+  constructor(scope: Construct, id: string = PRIMARY_STACK_NAME, options: DrPilotLightStackOptions = {}) {
+    super(scope, id);
+    const v = (this.vars = stackBasics(this, options));
+    this.primaryProvider = awsProvider(this, 'aws', v.primary_region.stringValue, undefined, options);
+    this.database = new PrimaryDatabase(this, 'database', {
+      enabled: isEmptyString(v.primary_db_arn.stringValue),
+      identifier: v.primary_db_identifier.stringValue,
+      engine: v.db_engine.stringValue,
+      engineVersion: v.db_engine_version.stringValue,
+      instanceClass: v.db_instance_class.stringValue,
+      allocatedStorageGb: v.db_allocated_storage_gb.numberValue,
+      subnetGroupName: v.primary_db_subnet_group_name.stringValue,
+      backupRetentionDays: v.db_backup_retention_days.numberValue,
+      credentialsSecretName: credentialsSecretName(v),
+      drRegion: v.dr_region.stringValue,
+      provider: this.primaryProvider,
+    });
+    new TerraformOutput(this, 'created_primary_db_arn', { value: this.database.arn, description: 'The created primary DB instance (null when primary_db_arn names an existing one).' });
+    new TerraformOutput(this, 'credentials_secret_arn', {
+      value: Token.asString(Fn.one(ref(`${this.database.secret.terraformResourceType}.${this.database.secret.friendlyUniqueId}[*].arn`, this))),
+      description: 'The master credentials secret in the primary region (replicated to the DR region).',
+    });
+  }
+}
+
+/** The DR side of one environment: route53-failover + database replica + ecs + dr-lambda; no primary-region provider. */
 export class DrPilotLightStack extends TerraformStack {
   /** The declared variables. */
   readonly vars: StackVariables;
-  /** Default provider: the primary region. */
-  readonly primaryProvider: AwsProvider;
   /** Alias `dr`: the DR region. */
   readonly drProvider: AwsProvider;
-  /** Alias `us_east_1`: the alarm region. */
+  /** Alias `us_east_1`: the alarm region, and Route 53 (a global service whose API lives there). */
   readonly alarmProvider: AwsProvider;
   /** Cluster, services, ALB, target groups, ASGs (DR region). */
   readonly ecs: Ecs;
-  /** Primary (optional) and cross-region replica. */
+  /** Cross-region replica and the DR copy of the credentials. */
   readonly database: Database;
   /** Health check, failover records, alarm, topics. */
   readonly failover: Route53Failover;
@@ -99,52 +161,13 @@ export class DrPilotLightStack extends TerraformStack {
 
   constructor(scope: Construct, id: string = STACK_NAME, options: DrPilotLightStackOptions = {}) {
     super(scope, id);
-    // Variable validations that refer to other variables need Terraform 1.9.
-    this.addOverride('terraform.required_version', '>= 1.9');
     const env = options.environment ?? 'dr';
-    new LocalBackend(this, { path: options.statePath ?? `terraform.${id}.tfstate` });
-    const v = (this.vars = declareVariables(this));
-
-    const providerConfig = (region: string, alias?: string): AwsProviderConfig => ({
-      region,
-      alias,
-      // Not against the emulator: moto 5.2.1 stores a launch template's own tags (which default_tags add)
-      // in its launch data, so every later plan wants to change both templates.
-      defaultTags: options.emulator ? undefined : [{ tags: { 'pilot-light:stack': id, 'pilot-light:environment': env } }],
-      ...(options.emulator ? emulatorProviderConfig(options.emulator.endpoint) : {}),
-    });
-    this.primaryProvider = new AwsProvider(this, 'aws', providerConfig(v.primary_region.stringValue));
-    this.drProvider = new AwsProvider(this, 'aws-dr', providerConfig(v.dr_region.stringValue, 'dr'));
-    this.alarmProvider = new AwsProvider(this, 'aws-us-east-1', providerConfig(ALARM_REGION, 'us_east_1'));
-
-    const services = v.ecs_services.value;
-    const asgs = v.asgs.value;
-    const svc = (name: string, ...path: string[]) => Fn.lookupNested(services, [name, ...path]);
-    const asg = (name: string, ...path: string[]) => Fn.lookupNested(asgs, [name, ...path]);
-    const serviceMode = (name: string, mode: 'pilot_light' | 'active'): ServiceCapacity => ({
-      desiredCount: Token.asNumber(svc(name, mode, 'desired_count')),
-      capacityProvider: Token.asString(svc(name, mode, 'capacity_provider')) as CapacityProvider,
-    });
-    const asgMode = (name: string, mode: 'pilot_light' | 'active'): AsgCapacity => ({
-      minSize: Token.asNumber(asg(name, mode, 'min_size')),
-      maxSize: Token.asNumber(asg(name, mode, 'max_size')),
-      desiredCapacity: Token.asNumber(asg(name, mode, 'desired_capacity')),
-      onDemandPercentage: Token.asNumber(asg(name, mode, 'on_demand_percentage')),
-    });
+    const v = (this.vars = stackBasics(this, options));
+    this.drProvider = awsProvider(this, 'aws-dr', v.dr_region.stringValue, 'dr', options);
+    this.alarmProvider = awsProvider(this, 'aws-us-east-1', ALARM_REGION, 'us_east_1', options);
 
     const ami = new DataAwsSsmParameter(this, 'asg-ami', { provider: this.drProvider, name: v.asg_ami_ssm_parameter.stringValue });
-    const serviceProps: DrServiceProps[] = SERVICE_NAMES.map((name) => {
-      const route = SERVICE_ROUTES[name];
-      return {
-        name,
-        image: Token.asString(svc(name, 'image')),
-        containerPort: Token.asNumber(svc(name, 'container_port')),
-        cpu: Token.asNumber(svc(name, 'cpu')),
-        memoryMb: Token.asNumber(svc(name, 'memory_mb')),
-        ...serviceMode(name, 'pilot_light'),
-        route: route ? { ...route, healthCheckPath: Token.asString(svc(name, 'health_check_path')) } : undefined,
-      };
-    });
+    // The workload is data: the services and ASGs maps go to for_each as they are (any number, any names).
     this.ecs = new Ecs(this, 'ecs', {
       environment: env,
       vpcId: v.dr_vpc_id.stringValue,
@@ -152,34 +175,22 @@ export class DrPilotLightStack extends TerraformStack {
       publicSubnetIds: v.dr_public_subnet_ids.listValue,
       albIngressCidrs: v.alb_ingress_cidrs.listValue,
       certificateArn: v.dr_certificate_arn.stringValue,
-      // The emulator has no ACM: only there may a listener serve plain HTTP.
-      allowPlainHttp: options.emulator !== undefined,
-      internalToolsIngressCidrs: v.internal_tools_ingress_cidrs.listValue,
-      accessLogsBucket: v.alb_access_logs_bucket.stringValue,
-      services: serviceProps,
-      asgs: ASG_NAMES.map((name) => ({
-        name,
-        instanceTypes: Token.asList(asg(name, 'instance_types')),
-        capacity: asgMode(name, 'pilot_light'),
-        rootVolumeGb: Token.asNumber(asg(name, 'root_volume_gb')),
-        targets: ASG_TARGETS[name],
-      })),
+      services: v.ecs_services.value,
+      asgs: v.asgs.value,
       imageId: ami.insecureValue,
       logRetentionDays: v.log_retention_days.numberValue,
       provider: this.drProvider,
     });
 
+    // The primary's ARN from variables, account and partition from the DR region: the DR plan reads neither the
+    // primary region's API nor the primary stack's state.
+    const account = new DataAwsCallerIdentity(this, 'account', { provider: this.drProvider });
+    const partition = new DataAwsPartition(this, 'partition', { provider: this.drProvider });
+    const createdPrimaryArn = `arn:${partition.partition}:rds:${v.primary_region.stringValue}:${account.accountId}:db:${v.primary_db_identifier.stringValue}`;
     this.database = new Database(this, 'database', {
       environment: env,
-      existingPrimaryArn: v.primary_db_arn.stringValue,
-      primary: {
-        identifier: v.primary_db_identifier.stringValue,
-        engine: v.db_engine.stringValue,
-        engineVersion: v.db_engine_version.stringValue,
-        instanceClass: v.db_instance_class.stringValue,
-        allocatedStorageGb: v.db_allocated_storage_gb.numberValue,
-        subnetGroupName: v.primary_db_subnet_group_name.stringValue,
-      },
+      primaryArn: Token.asString(Fn.conditional(isEmptyString(v.primary_db_arn.stringValue), createdPrimaryArn, v.primary_db_arn.stringValue)),
+      credentialsSecretName: credentialsSecretName(v),
       replicaIdentifier: v.db_replica_identifier.stringValue,
       replicaInstanceClass: v.db_instance_class.stringValue,
       backupRetentionDays: v.db_backup_retention_days.numberValue,
@@ -191,7 +202,6 @@ export class DrPilotLightStack extends TerraformStack {
       monitoringIntervalSeconds: v.db_monitoring_interval_seconds.numberValue,
       // The log types each engine can export (FSBP RDS.9); db_engine names the replicated primary's engine.
       cloudwatchLogsExports: Token.asList(Fn.lookup(DB_LOG_EXPORTS, v.db_engine.stringValue)),
-      primaryProvider: this.primaryProvider,
       drProvider: this.drProvider,
     });
 
@@ -208,25 +218,12 @@ export class DrPilotLightStack extends TerraformStack {
       primaryAlb: { dnsName: v.primary_alb_dns_name.stringValue, zoneId: v.primary_alb_zone_id.stringValue },
       drAlb: { dnsName: this.ecs.alb.dnsName, zoneId: this.ecs.alb.zoneId },
       notificationEmails: v.notification_emails.listValue,
-      provider: this.primaryProvider,
+      // Route 53 is global and its API is in us-east-1: never a provider in the primary region (see the header).
+      provider: this.alarmProvider,
       alarmProvider: this.alarmProvider,
       notificationProvider: this.drProvider,
     });
 
-    const clusterName = this.ecs.cluster.name;
-    const asgSpecs: AsgSpec[] = this.ecs.asgs.map((a) => ({
-      name: a.asg.group.name,
-      pilotLight: asgMode(a.props.name, 'pilot_light'),
-      active: asgMode(a.props.name, 'active'),
-      targetGroupArns: a.targetGroups.map((tg) => tg.arn),
-    }));
-    const serviceSpecs: EcsServiceSpec[] = this.ecs.services.map((s) => ({
-      cluster: clusterName,
-      name: s.service.name,
-      pilotLight: serviceMode(s.props.name, 'pilot_light'),
-      active: serviceMode(s.props.name, 'active'),
-      loadBalancers: s.targetGroup ? [{ targetGroupArn: s.targetGroup.arn, port: s.props.containerPort }] : [],
-    }));
     this.reconciler = new DrLambda(this, 'dr-lambda', {
       environment: env,
       handlerEntry: options.handlerEntry,
@@ -237,56 +234,41 @@ export class DrPilotLightStack extends TerraformStack {
       resyncScheduleExpression: v.resync_schedule_expression.stringValue,
       drillScheduleExpression: v.drill_schedule_expression.stringValue,
       drillEnabled: v.drill_enabled.booleanValue,
+      asgNames: Token.asList(ref(`values(${this.ecs.expressions.asgNames})`)),
       heartbeatMissingPeriods: v.heartbeat_missing_periods.numberValue,
       degradedAlarmMinutes: v.degraded_alarm_minutes.numberValue,
-      spec: {
-        region: v.dr_region.stringValue,
-        primaryRegion: v.primary_region.stringValue,
+      spec: reconcilerSpec(v, {
+        workload: this.ecs.expressions,
         notificationTopicArn: this.failover.notificationTopic.arn,
-        concurrency: v.reconcile_concurrency.numberValue,
-        leaseSeconds: v.lease_seconds.numberValue,
-        database: { replicaIdentifier: this.database.replicaIdentifier },
-        autoScalingGroups: asgSpecs,
-        ecsServices: serviceSpecs,
-        failover: {
-          alarmName: this.failover.alarmName,
-          alarmRegion: ALARM_REGION,
-          healthCheckId: this.failover.healthCheckId,
-          unhealthyReadings: v.unhealthy_readings.numberValue,
-          minIntervalMinutes: v.failover_min_interval_minutes.numberValue,
-          probeUrl: this.failover.probeUrl,
-          probeTimeoutSeconds: v.probe_timeout_seconds.numberValue,
-          probeOnlyReadings: v.probe_only_unhealthy_readings.numberValue,
-        },
-        drill: {
-          durationMinutes: v.drill_duration_minutes.numberValue,
-          maxReplicaLagSeconds: v.max_replica_lag_seconds.numberValue,
-        },
-      },
+        replicaIdentifier: this.database.replicaIdentifier,
+        alarmName: this.failover.alarmName,
+        healthCheckId: this.failover.healthCheckId,
+        probeUrl: this.failover.probeUrl,
+      }),
       targets: {
         replicaArn: this.database.replica.arn,
         alarmArn: this.failover.alarmArn,
         healthCheckId: this.failover.healthCheckId,
-        // The limits are the largest either mode asks for: the reconciler writes nothing else (rule S12).
-        asgs: this.ecs.asgs.map((a) => ({
-          arn: a.asg.group.arn,
-          maxSizeLimit: Token.asNumber(Fn.max([asg(a.props.name, 'pilot_light', 'max_size'), asg(a.props.name, 'active', 'max_size')])),
-          minSizeLimit: Token.asNumber(Fn.max([asg(a.props.name, 'pilot_light', 'min_size'), asg(a.props.name, 'active', 'min_size')])),
-          instanceTypes: a.props.instanceTypes,
-        })),
-        launchTemplateArns: this.ecs.asgs.map((a) => a.asg.launchTemplate.arn),
+        // One statement for the groups (for_each: the count is the tfvars'), limited to the largest size any group asks
+        // for in either mode and to the groups' instance types: the reconciler writes nothing else (rule S12).
+        asgs: [
+          {
+            arns: orPlaceholder(this.ecs.arns.asgs, `arn:aws:autoscaling:${v.dr_region.stringValue}:*:autoScalingGroup:00000000-0000-0000-0000-000000000000:autoScalingGroupName/${env}-none`),
+            maxSizeLimit: Token.asNumber(ref('max(0, flatten([for k, a in var.asgs : [a.pilot_light.max_size, a.active.max_size]])...)')),
+            minSizeLimit: Token.asNumber(ref('max(0, flatten([for k, a in var.asgs : [a.pilot_light.min_size, a.active.min_size]])...)')),
+            instanceTypes: Token.asList(ref('distinct(flatten([for k, a in var.asgs : a.instance_types]))')),
+          },
+        ],
+        launchTemplateArns: orPlaceholder(this.ecs.arns.launchTemplates, `arn:aws:ec2:${v.dr_region.stringValue}:*:launch-template/lt-00000000000000000`),
         imageId: ami.insecureValue,
         instanceSubnetIds: v.dr_private_subnet_ids.listValue,
         instanceSecurityGroupIds: Token.asList(Fn.tolist([this.ecs.instanceSecurityGroup.id])),
-        clusterName,
+        clusterName: this.ecs.cluster.name,
         clusterArn: this.ecs.cluster.arn,
-        serviceArns: this.ecs.services.map((s) => s.service.id),
-        // The family of each service's task definition (arn:…:task-definition/<family>:<revision>).
-        taskDefinitionFamilies: this.ecs.services.map((s) => Token.asString(Fn.element(Fn.split(':', Fn.element(Fn.split('/', s.service.taskDefinition), 1)), 0))),
-        targetGroupArns: [
-          ...this.ecs.services.flatMap((s) => (s.targetGroup ? [s.targetGroup.arn] : [])),
-          ...this.ecs.asgs.flatMap((a) => a.targetGroups.map((tg) => tg.arn)),
-        ],
+        serviceArns: orPlaceholder(this.ecs.arns.services, `arn:aws:ecs:${v.dr_region.stringValue}:*:service/${env}/00000000-none`),
+        // The task definition families the stack registers are `<env>-<service key>` (for_each: known to Terraform only).
+        taskDefinitionFamilies: Token.asList(ref(`[for k, s in var.ecs_services : "${env}-\${k}"]`)),
+        targetGroupArns: orPlaceholder(this.ecs.arns.targetGroups, `arn:aws:elasticloadbalancing:${v.dr_region.stringValue}:*:targetgroup/${env}-none/0000000000000000`),
         notificationTopicArn: this.failover.notificationTopic.arn,
         notificationKeyArn: this.failover.notificationKey.arn,
       },
@@ -316,7 +298,13 @@ export class DrPilotLightStack extends TerraformStack {
     output('replica_identifier', this.database.replicaIdentifier, 'The DR read replica.');
     output('replicated_primary_db_arn', this.database.primaryArn, 'The primary DB instance the replica follows.');
     output('guardrail_policy_json', this.reconciler.guardrailDocument.json, 'Deny-unless-named guardrail for the mode and spec parameters, state table, function and role: attach as an SCP to the DR account (docs/terraform.md).');
+    output('db_credentials_secret_arn', this.database.credentialsSecretArn, 'The master credentials secret in the DR region (replica of the primary\'s): what the DR application reads after a failover.');
   }
+}
+
+/** `list`, or `[placeholder]` when it is empty (Terraform decides: the list may come from for_each). */
+function orPlaceholder(list: string[], placeholder: string): string[] {
+  return Token.asList(Fn.conditional(Op.lt(Fn.lengthOf(list), 1), [placeholder], list));
 }
 
 /**

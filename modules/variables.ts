@@ -10,21 +10,35 @@ import { Construct } from 'constructs';
 import { TerraformVariable, TerraformVariableConfig } from 'cdktf';
 import { RATE_EXPRESSION } from './dr-lambda/alarms';
 
-/** The ECS services of the workload, in order. Their numbers and images come from `ecs_services`. */
-export const SERVICE_NAMES = ['frontend', 'notification-service', 'user-service', 'task-api', 'kafka'] as const;
-/** The ASGs of the workload (`dr-jenkins`, `dr-monitoring`). Their numbers come from `asgs`. */
-export const ASG_NAMES = ['jenkins', 'monitoring'] as const;
-
 const REGION = '^[a-z]{2}(-[a-z]+)+-[0-9]$';
 // Character classes instead of backslash escapes: the pattern passes through JSON and an HCL string.
 const SCHEDULE = '^(rate[(][0-9]+ (minute|minutes|hour|hours|day|days)[)]|cron[(][^ ]+( [^ ]+){5}[)])$';
-const hclList = (names: readonly string[]) => `[${names.map((n) => `"${n}"`).join(', ')}]`;
-const exactKeys = (v: string, names: readonly string[]) =>
-  `length(setsubtract(keys(var.${v}), ${hclList(names)})) == 0 && length(setsubtract(${hclList(names)}, keys(var.${v}))) == 0`;
+
+// --- the workload's types and checks (ecs_services, asgs) ---
+/** A key that names a target group `<environment>-<key>`: AWS allows 32 characters, the prefix takes 3. */
+const TARGET_KEY = '^[a-z0-9]([a-z0-9-]{0,27}[a-z0-9])?$';
+/** An ASG key: the group is `<environment>-<key>`. */
+const ASG_KEY = '^[a-z0-9]([a-z0-9-]{0,58}[a-z0-9])?$';
+/** HCL type of a route: the default route (all other requests), or a listener rule by path and/or host. */
+const routeType = 'object({ default = optional(bool, false), priority = optional(number), path_patterns = optional(list(string), []), host_headers = optional(list(string), []) })';
 const capacityType = 'object({ min_size = number, max_size = number, desired_capacity = number, on_demand_percentage = number })';
 const serviceModeType = 'object({ desired_count = number, capacity_provider = string })';
+/** HCL type of `ecs_services`: service name → its values. */
+export const ECS_SERVICES_TYPE = `map(object({ image = string, container_port = number, cpu = optional(number, 256), memory_mb = optional(number, 512), health_check_path = optional(string, "/"), route = optional(${routeType}), pilot_light = ${serviceModeType}, active = ${serviceModeType} }))`;
+/** HCL type of `asgs`: ASG key → its values and the target groups (by name) its instances serve. */
+export const ASGS_TYPE = `map(object({ instance_types = list(string), root_volume_gb = optional(number, 30), targets = optional(map(object({ port = number, health_check_path = optional(string, "/"), route = optional(${routeType}) })), {}), pilot_light = ${capacityType}, active = ${capacityType} }))`;
 const capacityOk = (c: string) =>
   `${c}.min_size >= 0 && ${c}.min_size <= ${c}.desired_capacity && ${c}.desired_capacity <= ${c}.max_size && ${c}.on_demand_percentage >= 0 && ${c}.on_demand_percentage <= 100 && floor(${c}.min_size) == ${c}.min_size && floor(${c}.max_size) == ${c}.max_size && floor(${c}.desired_capacity) == ${c}.desired_capacity`;
+/** A route is either the default (nothing else set) or a rule with a priority and a path or host condition. */
+const routeOk = (r: string) =>
+  `(${r} == null ? true : (${r}.default ? (${r}.priority == null && length(${r}.path_patterns) == 0 && length(${r}.host_headers) == 0) : (${r}.priority != null && length(${r}.path_patterns) + length(${r}.host_headers) > 0 && alltrue([for p in ${r}.path_patterns : startswith(p, "/")]))))`;
+const priorityOk = (r: string) => `(${r} == null ? true : (${r}.priority == null ? true : (${r}.priority >= 1 && ${r}.priority <= 49999 && floor(${r}.priority) == ${r}.priority)))`;
+/** Every route of the workload (services and ASG targets) with the name of its target group. */
+const ALL_ROUTES =
+  'concat([for k, s in var.ecs_services : merge(s.route, { name = k }) if s.route != null], flatten([for a in values(var.asgs) : [for t, g in a.targets : merge(g.route, { name = t }) if g.route != null]]))';
+const ASG_TARGET_NAMES = 'flatten([for a in values(var.asgs) : keys(a.targets)])';
+/** `, got: <json>` of the items of `list` that fail: messages name the bad key and value. */
+const got = (list: string) => `, got: \${jsonencode(${list})}`;
 
 /** Declarations, keyed by variable name. */
 export const VARIABLE_DEFINITIONS = {
@@ -116,7 +130,7 @@ export const VARIABLE_DEFINITIONS = {
     validation: [{ condition: 'alltrue([for e in var.notification_emails : can(regex("^[^@ ]+@[^@ ]+[.][^@ ]+$", e))])', errorMessage: 'notification_emails must all be email addresses.' }],
   },
 
-  // --- DR network and compute ---
+  // --- DR network ---
   dr_vpc_id: {
     type: 'string',
     description: 'Existing VPC in the DR region (not created by this stack).',
@@ -144,37 +158,72 @@ export const VARIABLE_DEFINITIONS = {
     description: 'ACM certificate (DR region) for the HTTPS listeners on 443 (port 80 redirects); required: a plan without one fails (only the emulator run serves HTTP).',
     validation: [{ condition: 'var.dr_certificate_arn == "" || can(regex("^arn:aws[a-z-]*:acm:", var.dr_certificate_arn))', errorMessage: 'dr_certificate_arn must be empty or an ACM certificate ARN.' }],
   },
-  internal_tools_ingress_cidrs: {
-    type: 'list(string)',
-    default: [],
-    description: 'IPv4 CIDRs allowed to reach the internal ALB of Jenkins, Prometheus, Grafana and Jaeger (e.g. a VPN); empty means the DR VPC\'s CIDR.',
-    validation: [{ condition: 'alltrue([for c in var.internal_tools_ingress_cidrs : can(cidrhost(c, 0))])', errorMessage: 'internal_tools_ingress_cidrs must all be IPv4 CIDRs.' }],
-  },
-  alb_access_logs_bucket: {
-    type: 'string',
-    default: '',
-    description: 'Existing S3 bucket (DR region, with the ELB log-delivery bucket policy) for both ALBs\' access logs; empty turns access logs off.',
-    validation: [{ condition: 'var.alb_access_logs_bucket == "" || can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.alb_access_logs_bucket))', errorMessage: 'alb_access_logs_bucket must be empty or an S3 bucket name.' }],
-  },
+  // --- workload: ECS services and ASGs (any number, any names) ---
   ecs_services: {
-    type: `map(object({ image = string, container_port = number, cpu = optional(number, 256), memory_mb = optional(number, 512), health_check_path = optional(string, "/"), pilot_light = ${serviceModeType}, active = ${serviceModeType} }))`,
-    description: `Per ECS service: image, port, size and the desired count and capacity provider (FARGATE or FARGATE_SPOT) in each mode. Keys: ${SERVICE_NAMES.join(', ')}.`,
+    type: ECS_SERVICES_TYPE,
+    description:
+      'ECS services by name: image, port, task size, health path, ALB route (default, or a rule by path_patterns/host_headers with a priority; none = not behind the ALB), and desired count and capacity provider (FARGATE or FARGATE_SPOT) in each mode.',
     validation: [
-      { condition: exactKeys('ecs_services', SERVICE_NAMES), errorMessage: `ecs_services must have exactly the keys ${SERVICE_NAMES.join(', ')}.` },
+      {
+        condition: `alltrue([for k in keys(var.ecs_services) : can(regex("${TARGET_KEY}", k))])`,
+        errorMessage: `ecs_services keys must be lower-case letters, digits and hyphens, at most 29 characters (the target group is dr-<key>)${got(`[for k in keys(var.ecs_services) : k if !can(regex("${TARGET_KEY}", k))]`)}`,
+      },
       {
         condition: 'alltrue(flatten([for s in values(var.ecs_services) : [for m in [s.pilot_light, s.active] : contains(["FARGATE", "FARGATE_SPOT"], m.capacity_provider) && m.desired_count >= 0 && floor(m.desired_count) == m.desired_count]]))',
-        errorMessage: 'ecs_services: capacity_provider must be FARGATE or FARGATE_SPOT and desired_count a whole number >= 0.',
+        errorMessage: `ecs_services: capacity_provider must be FARGATE or FARGATE_SPOT and desired_count a whole number >= 0${got('{ for k, s in var.ecs_services : k => { pilot_light = s.pilot_light, active = s.active } if !alltrue([for m in [s.pilot_light, s.active] : contains(["FARGATE", "FARGATE_SPOT"], m.capacity_provider) && m.desired_count >= 0 && floor(m.desired_count) == m.desired_count]) }')}`,
       },
-      { condition: 'alltrue([for s in values(var.ecs_services) : s.container_port >= 1 && s.container_port <= 65535])', errorMessage: 'ecs_services: container_port must be from 1 to 65535.' },
+      {
+        condition: 'alltrue([for s in values(var.ecs_services) : s.container_port >= 1 && s.container_port <= 65535 && floor(s.container_port) == s.container_port])',
+        errorMessage: `ecs_services: container_port must be a whole number from 1 to 65535${got('{ for k, s in var.ecs_services : k => s.container_port if !(s.container_port >= 1 && s.container_port <= 65535 && floor(s.container_port) == s.container_port) }')}`,
+      },
+      {
+        condition: 'alltrue([for s in values(var.ecs_services) : length(s.image) > 0 && startswith(s.health_check_path, "/")])',
+        errorMessage: `ecs_services: image must not be empty and health_check_path must start with "/"${got('{ for k, s in var.ecs_services : k => { image = s.image, health_check_path = s.health_check_path } if !(length(s.image) > 0 && startswith(s.health_check_path, "/")) }')}`,
+      },
+      {
+        condition: `alltrue([for s in values(var.ecs_services) : ${routeOk('s.route')} && ${priorityOk('s.route')}])`,
+        errorMessage: `ecs_services: a route is either { default = true } alone, or a priority from 1 to 49999 with path_patterns (each starting with "/") and/or host_headers${got(`{ for k, s in var.ecs_services : k => s.route if !(${routeOk('s.route')} && ${priorityOk('s.route')}) }`)}`,
+      },
     ],
   },
   asgs: {
-    type: `map(object({ instance_types = list(string), root_volume_gb = optional(number, 30), pilot_light = ${capacityType}, active = ${capacityType} }))`,
-    description: `Per ASG (dr-<key>): instance types, root volume size (GiB), and min/max/desired and on-demand percentage (0 = all spot) in each mode. Keys: ${ASG_NAMES.join(', ')}.`,
+    type: ASGS_TYPE,
+    description:
+      'Auto Scaling Groups by key (named dr-<key>): instance types, root volume (GiB), target groups by name (dr-<name>) with port, health path and ALB route, and min/max/desired and on-demand percentage (0 = all spot) in each mode.',
     validation: [
-      { condition: exactKeys('asgs', ASG_NAMES), errorMessage: `asgs must have exactly the keys ${ASG_NAMES.join(', ')}.` },
-      { condition: `alltrue([for a in values(var.asgs) : ${capacityOk('a.pilot_light')} && ${capacityOk('a.active')}])`, errorMessage: 'asgs: each mode needs whole numbers with 0 <= min_size <= desired_capacity <= max_size and on_demand_percentage from 0 to 100.' },
-      { condition: 'alltrue([for a in values(var.asgs) : length(a.instance_types) >= 1 && a.root_volume_gb >= 8])', errorMessage: 'asgs: instance_types must not be empty and root_volume_gb must be at least 8.' },
+      {
+        condition: `alltrue([for k in keys(var.asgs) : can(regex("${ASG_KEY}", k))])`,
+        errorMessage: `asgs keys must be lower-case letters, digits and hyphens, at most 60 characters${got(`[for k in keys(var.asgs) : k if !can(regex("${ASG_KEY}", k))]`)}`,
+      },
+      {
+        condition: `alltrue([for a in values(var.asgs) : ${capacityOk('a.pilot_light')} && ${capacityOk('a.active')}])`,
+        errorMessage: `asgs: each mode needs whole numbers with 0 <= min_size <= desired_capacity <= max_size and on_demand_percentage from 0 to 100${got(`{ for k, a in var.asgs : k => { pilot_light = a.pilot_light, active = a.active } if !(${capacityOk('a.pilot_light')} && ${capacityOk('a.active')}) }`)}`,
+      },
+      {
+        condition: 'alltrue([for a in values(var.asgs) : length(a.instance_types) >= 1 && a.root_volume_gb >= 8])',
+        errorMessage: `asgs: instance_types must not be empty and root_volume_gb must be at least 8${got('{ for k, a in var.asgs : k => { instance_types = a.instance_types, root_volume_gb = a.root_volume_gb } if !(length(a.instance_types) >= 1 && a.root_volume_gb >= 8) }')}`,
+      },
+      {
+        condition: `alltrue([for t in ${ASG_TARGET_NAMES} : can(regex("${TARGET_KEY}", t))]) && alltrue(flatten([for a in values(var.asgs) : [for g in values(a.targets) : g.port >= 1 && g.port <= 65535 && startswith(g.health_check_path, "/")]]))`,
+        errorMessage: `asgs: target names must be lower-case letters, digits and hyphens, at most 29 characters (the target group is dr-<name>), ports from 1 to 65535, health_check_path starting with "/"${got(`flatten([for a, v in var.asgs : [for t, g in v.targets : "\${a}.targets.\${t}" if !(can(regex("${TARGET_KEY}", t)) && g.port >= 1 && g.port <= 65535 && startswith(g.health_check_path, "/"))]])`)}`,
+      },
+      {
+        condition: `alltrue(flatten([for a in values(var.asgs) : [for g in values(a.targets) : ${routeOk('g.route')} && ${priorityOk('g.route')}]]))`,
+        errorMessage: `asgs: a target's route is either { default = true } alone, or a priority from 1 to 49999 with path_patterns (each starting with "/") and/or host_headers${got(`flatten([for a, v in var.asgs : [for t, g in v.targets : { "\${a}.targets.\${t}" = g.route } if !(${routeOk('g.route')} && ${priorityOk('g.route')})]])`)}`,
+      },
+      // Across both variables: target group names, the default route and rule priorities are shared by one ALB.
+      {
+        condition: `length(${ASG_TARGET_NAMES}) == length(distinct(${ASG_TARGET_NAMES})) && length(setintersection(toset(${ASG_TARGET_NAMES}), toset([for k, s in var.ecs_services : k if s.route != null]))) == 0`,
+        errorMessage: `asgs: target names must be unique across ASGs and differ from the names of routed ecs_services (each is a target group dr-<name>)${got(`[for t in ${ASG_TARGET_NAMES} : t if length([for u in ${ASG_TARGET_NAMES} : u if u == t]) > 1 || contains([for k, s in var.ecs_services : k if s.route != null], t)]`)}`,
+      },
+      {
+        condition: `length([for r in ${ALL_ROUTES} : r.name if r.default]) <= 1`,
+        errorMessage: `ecs_services and asgs: at most one route may be the default${got(`[for r in ${ALL_ROUTES} : r.name if r.default]`)}`,
+      },
+      {
+        condition: `length([for r in ${ALL_ROUTES} : r.priority if !r.default && r.priority != null]) == length(distinct([for r in ${ALL_ROUTES} : r.priority if !r.default && r.priority != null]))`,
+        errorMessage: `ecs_services and asgs: route priorities must be unique${got(`{ for r in ${ALL_ROUTES} : r.name => r.priority if !r.default }`)}`,
+      },
     ],
   },
   asg_ami_ssm_parameter: {
@@ -190,6 +239,24 @@ export const VARIABLE_DEFINITIONS = {
     default: '',
     description: 'ARN of an existing primary DB instance to replicate. Empty: the stack creates the primary (primary_db_identifier).',
     validation: [{ condition: 'var.primary_db_arn == "" || can(regex("^arn:aws[a-z-]*:rds:[a-z0-9-]+:[0-9]{12}:db:", var.primary_db_arn))', errorMessage: 'primary_db_arn must be empty or an RDS DB instance ARN.' }],
+  },
+  db_credentials_secret_name: {
+    type: 'string',
+    default: '',
+    description:
+      'Self-managed Secrets Manager secret with the master credentials, replicated to dr_region (the DR application reads its DR copy after a promotion). Empty: <primary_db_identifier>/master-credentials, which the primary stack creates.',
+    validation: [
+      {
+        condition: '!startswith(var.db_credentials_secret_name, "rds!")',
+        errorMessage:
+          'db_credentials_secret_name must not be an RDS-managed master secret (rds!...): RDS cannot create a read replica of a source whose master password Secrets Manager manages (ManageMasterUserPassword), and that secret exists only in the primary region; use a self-managed secret replicated to dr_region, got: ${var.db_credentials_secret_name}',
+      },
+      {
+        condition: 'var.primary_db_arn == "" || var.db_credentials_secret_name != ""',
+        errorMessage:
+          'db_credentials_secret_name must name the existing primary\'s self-managed credentials secret (replicated to dr_region) when primary_db_arn is set: the DR side needs a credential it can read after a promotion, got: ""',
+      },
+    ],
   },
   primary_db_identifier: {
     type: 'string',

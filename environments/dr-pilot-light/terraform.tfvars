@@ -19,16 +19,18 @@ primary_alb_dns_name           = "primary-alb-1234567890.eu-west-1.elb.amazonaws
 primary_alb_zone_id            = "Z32O12XQLNTSW2" # canonical zone of ALBs in eu-west-1
 notification_emails            = ["oncall@example.com"]
 
-# --- DR network and compute ---
+# --- DR network ---
 dr_vpc_id             = "vpc-0123456789abcdef0"
 dr_private_subnet_ids = ["subnet-0123456789abcdef1", "subnet-0123456789abcdef2"]
 dr_public_subnet_ids  = ["subnet-0123456789abcdef3", "subnet-0123456789abcdef4"]
 alb_ingress_cidrs     = ["0.0.0.0/0"]
 dr_certificate_arn    = "" # REQUIRED for a real deploy: an ACM certificate ARN in the DR region. A plan with it empty
                            # fails on purpose (the listeners are HTTPS-only); only the emulator run serves HTTP.
-internal_tools_ingress_cidrs = [] # who reaches Jenkins/Prometheus/Grafana/Jaeger on the internal ALB; empty = the VPC's CIDR
-alb_access_logs_bucket       = "" # an S3 bucket for ALB access logs (FSBP ELB.5); empty = off
 
+# --- workload: ECS services and ASGs ---
+# Any services and groups, by name. A route is { default = true } (all requests no rule
+# matches), or a listener rule { priority = N, path_patterns = [...], host_headers = [...] }; no route = not
+# behind the ALB. Priorities are unique across services and ASG targets.
 ecs_services = {
   frontend = {
     image             = "public.ecr.aws/nginx/nginx:stable"
@@ -36,6 +38,7 @@ ecs_services = {
     cpu               = 256
     memory_mb         = 512
     health_check_path = "/"
+    route             = { default = true }
     pilot_light       = { desired_count = 0, capacity_provider = "FARGATE_SPOT" }
     active            = { desired_count = 2, capacity_provider = "FARGATE" }
   }
@@ -45,6 +48,7 @@ ecs_services = {
     cpu               = 256
     memory_mb         = 512
     health_check_path = "/"  # e.g. "/notifications/health" with your image
+    route             = { priority = 10, path_patterns = ["/notifications/*"] }
     pilot_light       = { desired_count = 0, capacity_provider = "FARGATE_SPOT" }
     active            = { desired_count = 1, capacity_provider = "FARGATE" }
   }
@@ -54,6 +58,7 @@ ecs_services = {
     cpu               = 256
     memory_mb         = 512
     health_check_path = "/"  # e.g. "/users/health" with your image
+    route             = { priority = 20, path_patterns = ["/users/*"] }
     pilot_light       = { desired_count = 0, capacity_provider = "FARGATE_SPOT" }
     active            = { desired_count = 2, capacity_provider = "FARGATE" }
   }
@@ -63,6 +68,7 @@ ecs_services = {
     cpu               = 256
     memory_mb         = 512
     health_check_path = "/"  # e.g. "/tasks/health" with your image
+    route             = { priority = 30, path_patterns = ["/tasks/*"] }
     pilot_light       = { desired_count = 0, capacity_provider = "FARGATE_SPOT" }
     active            = { desired_count = 2, capacity_provider = "FARGATE" }
   }
@@ -72,30 +78,41 @@ ecs_services = {
     cpu               = 1024
     memory_mb         = 2048
     health_check_path = "/"
+    # No route: Kafka speaks TCP to the other services, not HTTP through the ALB.
     # Kafka keeps one broker warm: replaying from zero on failover takes longer than the RTO allows.
     pilot_light = { desired_count = 1, capacity_provider = "FARGATE_SPOT" }
     active      = { desired_count = 3, capacity_provider = "FARGATE" }
   }
 }
 
+# ASGs dr-<key>; each target is a target group dr-<name> of the group's instances, served under its route.
 asgs = {
   jenkins = {
     instance_types = ["t3.medium", "t3a.medium", "m5.large"]
     root_volume_gb = 30
-    pilot_light    = { min_size = 0, max_size = 1, desired_capacity = 0, on_demand_percentage = 0 }
-    active         = { min_size = 1, max_size = 3, desired_capacity = 1, on_demand_percentage = 100 }
+    targets = {
+      jenkins = { port = 8080, health_check_path = "/jenkins/login", route = { priority = 40, path_patterns = ["/jenkins/*"] } }
+    }
+    pilot_light = { min_size = 0, max_size = 1, desired_capacity = 0, on_demand_percentage = 0 }
+    active      = { min_size = 1, max_size = 3, desired_capacity = 1, on_demand_percentage = 100 }
   }
   monitoring = {
     instance_types = ["t3.medium", "t3a.medium", "m5.large"]
     root_volume_gb = 30
-    pilot_light    = { min_size = 0, max_size = 1, desired_capacity = 0, on_demand_percentage = 0 }
-    active         = { min_size = 1, max_size = 3, desired_capacity = 1, on_demand_percentage = 100 }
+    targets = {
+      prometheus = { port = 9090, health_check_path = "/prometheus/-/healthy", route = { priority = 50, path_patterns = ["/prometheus/*"] } }
+      grafana    = { port = 3000, health_check_path = "/grafana/api/health", route = { priority = 60, path_patterns = ["/grafana/*"] } }
+      jaeger     = { port = 16686, health_check_path = "/jaeger/", route = { priority = 70, path_patterns = ["/jaeger/*"] } }
+    }
+    pilot_light = { min_size = 0, max_size = 1, desired_capacity = 0, on_demand_percentage = 0 }
+    active      = { min_size = 1, max_size = 3, desired_capacity = 1, on_demand_percentage = 100 }
   }
 }
 asg_ami_ssm_parameter = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
 
 # --- database ---
-primary_db_arn               = "" # set to replicate an existing primary instead of creating one
+primary_db_arn               = "" # set to replicate an existing primary instead of creating one (then also db_credentials_secret_name)
+db_credentials_secret_name   = "" # empty: <primary_db_identifier>/master-credentials, created by the primary stack; never an RDS-managed rds!… secret
 primary_db_identifier        = "app-primary"
 primary_db_subnet_group_name = ""
 db_replica_identifier        = "app-replica"

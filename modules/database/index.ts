@@ -1,10 +1,12 @@
 /**
- * database: the primary RDS instance (created here, or an existing one given by ARN) and its encrypted
- * cross-region read replica in the DR region.
+ * database: the DR side of the database — an encrypted cross-region read replica of the primary (given by
+ * ARN: one this stack's primary stack created, see primary.ts, or an existing one), and the DR-region replica
+ * of the master credentials secret the DR application uses after a promotion.
  *
  * The replica is what the reconciler promotes in a real failover (rule S1). Terraform must never undo that,
  * so the replica ignores changes to `replicate_source_db`: after a promotion AWS reports no source, and a
  * `cdktf deploy` must not try to turn the standalone database back into a replica (rule S2: no demotion).
+ * Nothing here calls the primary region: the DR stack plans while it is down.
  */
 import { Construct } from 'constructs';
 import { Fn, IResolvable, Op, ref, TerraformStack, Token } from 'cdktf';
@@ -20,37 +22,23 @@ import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
 import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
 import { DataAwsPartition } from '@cdktf/provider-aws/lib/data-aws-partition';
+import { DataAwsSecretsmanagerSecrets } from '@cdktf/provider-aws/lib/data-aws-secretsmanager-secrets';
+import { managedTags } from '../tags';
 import { checkIntegerRange, checkMatches, checkMinItems, checkNotEmpty, checkOneOf, isEmptyString } from '../validate';
 
-/** How to create the primary when no existing primary is given. */
-export interface PrimaryDatabaseProps {
-  /** DB instance identifier of the primary. */
-  readonly identifier: string;
-  /** Engine, e.g. `postgres` or `mysql`. @default "postgres" */
-  readonly engine?: string;
-  /** Engine version; empty lets RDS pick its default. @default "" */
-  readonly engineVersion?: string;
-  /** Instance class of the primary. */
-  readonly instanceClass: string;
-  /** Allocated storage in GiB. @default 20 */
-  readonly allocatedStorageGb?: number;
-  /** Master user name; the password is generated and kept in Secrets Manager by RDS (never in state). @default "dbadmin" */
-  readonly masterUsername?: string;
-  /** DB subnet group in the primary region; empty means the default VPC. @default "" */
-  readonly subnetGroupName?: string;
-}
+export { PrimaryDatabase, PrimaryDatabaseProps } from './primary';
 
 /** Props of {@link Database}. */
 export interface DatabaseProps {
   /** Environment prefix used in names. @default "dr" */
   readonly environment?: string;
+  /** ARN of the primary DB instance to replicate (another region: a cross-region replica names its source by ARN). */
+  readonly primaryArn: string;
   /**
-   * ARN of an existing primary DB instance to replicate. When empty, the module creates the primary from
-   * `primary` (a Terraform `count` decides, so this may be a variable). @default ""
+   * Name of the self-managed master credentials secret, replicated to the DR region (its DR-region replica is
+   * looked up here, so a missing one fails the plan, not the failover). RDS-managed `rds!…` secrets are refused.
    */
-  readonly existingPrimaryArn?: string;
-  /** How to create the primary when `existingPrimaryArn` is empty. */
-  readonly primary: PrimaryDatabaseProps;
+  readonly credentialsSecretName: string;
   /** DB instance identifier of the read replica in the DR region. */
   readonly replicaIdentifier: string;
   /** Instance class of the replica. */
@@ -77,16 +65,16 @@ export interface DatabaseProps {
    * moto 5.2.1 looks a cross-region replica's subnet group up in the source's region and fails. @default true
    */
   readonly replicaSubnetGroup?: boolean;
-  /** Provider in the primary region. */
-  readonly primaryProvider: AwsProvider;
   /** Provider in the DR region. */
   readonly drProvider: AwsProvider;
 }
 
-/** Primary (optional) and encrypted cross-region read replica. */
+/** Encrypted cross-region read replica and the DR copy of the master credentials. */
 export class Database extends Construct {
-  /** ARN of the primary the replica follows (the given one, or the one created here). */
+  /** ARN of the primary the replica follows. */
   readonly primaryArn: string;
+  /** ARN of the master credentials secret's replica in the DR region (what the DR application reads). */
+  readonly credentialsSecretArn: string;
   /** The replica. */
   readonly replica: DbInstance;
   /** Identifier of the replica (what the reconciler promotes). */
@@ -97,24 +85,20 @@ export class Database extends Construct {
   constructor(scope: Construct, id: string, props: DatabaseProps) {
     super(scope, id);
     const env = props.environment ?? 'dr';
-    const existingArn = props.existingPrimaryArn ?? '';
     const retention = props.backupRetentionDays ?? 7;
-    const p = props.primary;
     const identifierPattern = /^[A-Za-z][A-Za-z0-9-]{0,62}$/;
     const identifierForm = 'an RDS identifier (letter first, then letters, digits, hyphens; at most 63)';
 
-    if (!Token.isUnresolved(existingArn) && existingArn !== '') {
-      checkMatches('existingPrimaryArn', existingArn, /^arn:aws[a-z-]*:rds:[a-z0-9-]+:\d{12}:db:/, 'an RDS DB instance ARN');
-    }
-    checkMatches('primary.identifier', p.identifier, identifierPattern, identifierForm);
+    checkMatches('primaryArn', props.primaryArn, /^arn:aws[a-z-]*:rds:[a-z0-9-]+:\d{12}:db:/, 'an RDS DB instance ARN');
     checkMatches('replicaIdentifier', props.replicaIdentifier, identifierPattern, identifierForm);
-    checkNotEmpty('primary.instanceClass', p.instanceClass);
     checkNotEmpty('replicaInstanceClass', props.replicaInstanceClass);
+    checkNotEmpty('credentialsSecretName', props.credentialsSecretName);
+    checkMatches('credentialsSecretName', props.credentialsSecretName, /^(?!rds!)/, 'a self-managed secret name (not an RDS-managed rds!… secret: RDS cannot replicate a source whose master password it manages)');
     // A source with backups off cannot have read replicas; 35 days is the RDS maximum.
     checkIntegerRange('backupRetentionDays', retention, 1, 35);
-    checkIntegerRange('primary.allocatedStorageGb', p.allocatedStorageGb ?? 20, 20, 65536);
     checkNotEmpty('drVpcId', props.drVpcId);
     checkMinItems('drSubnetIds', props.drSubnetIds, 2);
+    this.primaryArn = props.primaryArn;
 
     const monitoringInterval = props.monitoringIntervalSeconds ?? 60;
     checkOneOf('monitoringIntervalSeconds', monitoringInterval, [0, 1, 5, 10, 15, 30, 60]);
@@ -126,32 +110,22 @@ export class Database extends Construct {
       const arn = Token.isUnresolved(monitoringInterval) ? Token.asString(Fn.conditional(Op.lt(monitoringInterval, 1), Token.nullValue(), role.arn)) : role.arn;
       return { monitoringInterval, monitoringRoleArn: arn };
     };
-    const subnetGroupName = p.subnetGroupName ?? '';
-    const engineVersion = p.engineVersion ?? '';
-    const primary = new DbInstance(this, 'primary', {
-      provider: props.primaryProvider,
-      count: Token.asNumber(Fn.conditional(isEmptyString(existingArn), 1, 0)),
-      identifier: p.identifier,
-      engine: p.engine ?? 'postgres',
-      engineVersion: Token.asString(Fn.conditional(isEmptyString(engineVersion), Token.nullValue(), engineVersion)),
-      instanceClass: p.instanceClass,
-      allocatedStorage: p.allocatedStorageGb ?? 20,
-      username: p.masterUsername ?? 'dbadmin',
-      manageMasterUserPassword: true,
-      dbSubnetGroupName: Token.asString(Fn.conditional(isEmptyString(subnetGroupName), Token.nullValue(), subnetGroupName)),
-      storageEncrypted: true,
-      backupRetentionPeriod: retention,
-      deletionProtection: true,
-      skipFinalSnapshot: false,
-      finalSnapshotIdentifier: `${p.identifier}-final`,
-      copyTagsToSnapshot: true,
-      iamDatabaseAuthenticationEnabled: true,
-      enabledCloudwatchLogsExports: logExports,
-      ...monitoring(props.primaryProvider, 'primary'),
+    // Read in the DR region: the secret's replica (Secrets Manager replicates it from the primary region). Listed,
+    // not described: DescribeSecret works on a replica, but the singular data source also reads the resource
+    // policy, which the emulator refuses on a replica ("Operation not permitted on a replica secret").
+    const credentials = new DataAwsSecretsmanagerSecrets(this, 'credentials', {
+      provider: props.drProvider,
+      filter: [{ name: 'name', values: [props.credentialsSecretName] }],
+      lifecycle: {
+        postcondition: [
+          {
+            condition: '${length(self.arns) == 1}',
+            errorMessage: `the master credentials secret ${props.credentialsSecretName} must have exactly one replica in the DR region (replicate it there from the primary region; the DR application reads it after a promotion), got: \${length(self.arns)}`,
+          },
+        ],
+      },
     });
-    // With count set, attributes must be read through a splat; one() gives null when the primary is not created.
-    const createdArn = ref(`${primary.terraformResourceType}.${primary.friendlyUniqueId}[*].arn`, TerraformStack.of(this));
-    this.primaryArn = Token.asString(Fn.conditional(isEmptyString(existingArn), Fn.one(createdArn), existingArn));
+    this.credentialsSecretArn = Token.asString(Fn.one(credentials.arns));
 
     this.replicaKey = new KmsKey(this, 'replica-key', {
       provider: props.drProvider,
@@ -184,7 +158,7 @@ export class Database extends Construct {
     this.replica = new DbInstance(this, 'replica', {
       provider: props.drProvider,
       identifier: props.replicaIdentifier,
-      replicateSourceDb: this.primaryArn,
+      replicateSourceDb: props.primaryArn,
       instanceClass: props.replicaInstanceClass,
       storageEncrypted: true,
       // A cross-region replica of an encrypted source must name a key in its own region.
@@ -206,6 +180,8 @@ export class Database extends Construct {
       iamDatabaseAuthenticationEnabled: true,
       enabledCloudwatchLogsExports: logExports,
       ...monitoring(props.drProvider, 'dr'),
+      // The reconciler manages the replica: it refuses spec resources without the environment tag.
+      tags: managedTags(env),
       lifecycle: { ignoreChanges: ['replicate_source_db'] },
     });
     this.replicaIdentifier = this.replica.identifier;

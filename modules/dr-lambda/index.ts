@@ -75,6 +75,8 @@ export type ReconcilerTargetResources = Omit<
 
 /** Props of {@link DrLambda}. */
 export interface DrLambdaProps {
+  /** Names of the managed ASGs, for the launch/terminate event rule, when the spec's list is a Terraform expression (for_each). @default the spec's names */
+  readonly asgNames?: string[];
   /** Environment prefix: names are `${environment}-dr-failover…`, parameters `/${environment}/…`. @default "dr" */
   readonly environment?: string;
   /** The reconciler Lambda entry (exports `handler`). @default "<project>/reconciler/handler.ts" */
@@ -230,7 +232,7 @@ export class DrLambda extends Construct {
       deadLetterQueueArn: dlq.arn,
       events: {
         clusterArn: props.targets.clusterArn,
-        autoScalingGroupNames: props.spec.autoScalingGroups.map((g) => g.name),
+        autoScalingGroupNames: props.asgNames ?? props.spec.autoScalingGroups.map((g) => g.name),
         replicaIdentifier: props.spec.database?.replicaIdentifier,
       },
       provider,

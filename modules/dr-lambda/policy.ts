@@ -34,8 +34,8 @@ const FARGATE_PROVIDERS = ['FARGATE', 'FARGATE_SPOT'] as const;
 
 /** An ASG the reconciler may resize, with the limits Terraform configured for it. */
 export interface ReconcilerAsg {
-  /** ARN of the group. */
-  readonly arn: string;
+  /** ARNs of the groups these limits hold for (a list token when the groups are for_each). */
+  readonly arns: string[];
   /** Largest max size any mode asks for: a request above it is denied (`autoscaling:MaxSize`). */
   readonly maxSizeLimit: number;
   /** Largest min size any mode asks for (`autoscaling:MinSize`). */
@@ -127,7 +127,7 @@ export function reconcilerPolicyStatements(r: ReconcilerResources): DataAwsIamPo
     ...r.asgs.map((a, i) => ({
       sid: `UpdateAsg${i + 1}`,
       actions: ['autoscaling:UpdateAutoScalingGroup'],
-      resources: [a.arn],
+      resources: a.arns,
       condition: [
         tagged('autoscaling:ResourceTag'),
         // IfExists: a request that leaves a size alone does not carry its key.
@@ -180,7 +180,10 @@ export function reconcilerPolicyStatements(r: ReconcilerResources): DataAwsIamPo
         {
           test: 'ArnLikeIfExists',
           variable: 'ecs:task-definition',
-          values: r.taskDefinitionFamilies.map((f) => `arn:${r.partition}:ecs:${r.region}:${r.accountId}:task-definition/${f}:*`),
+          // A for_each workload's families are only known to Terraform: they are all `<environment>-<service key>`.
+          values: Token.isUnresolved(r.taskDefinitionFamilies)
+            ? [`arn:${r.partition}:ecs:${r.region}:${r.accountId}:task-definition/${r.environment}-*:*`]
+            : r.taskDefinitionFamilies.map((f) => `arn:${r.partition}:ecs:${r.region}:${r.accountId}:task-definition/${f}:*`),
         },
         // The key holds capacity provider ARNs; the Fargate providers are AWS's own, so both the ARN and the bare
         // name are matched, and nothing else (an EC2 capacity provider could run foreign instances).

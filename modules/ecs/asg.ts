@@ -2,9 +2,12 @@
  * A pilot-light Auto Scaling Group: launch template + ASG with a MixedInstancesPolicy, attached to its
  * target groups. Created at pilot-light capacity (spot); the reconciler owns capacity and the instances
  * distribution afterwards (rule S7), so Terraform ignores those fields.
+ *
+ * With `forEach` both resources are one instance per key (the props are then expressions of `each`), and the
+ * group uses its own key's launch template.
  */
 import { Construct } from 'constructs';
-import { TerraformIterator } from 'cdktf';
+import { ITerraformIterator, ref, TerraformStack, Token } from 'cdktf';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { LaunchTemplate } from '@cdktf/provider-aws/lib/launch-template';
 import { AutoscalingGroup } from '@cdktf/provider-aws/lib/autoscaling-group';
@@ -38,6 +41,10 @@ export interface PilotLightAsgProps {
   readonly rootVolumeGb?: number;
   /** Base64 user data that bootstraps the workload. @default no user data */
   readonly userDataBase64?: string;
+  /** One launch template and group per key of this iterator. @default one of each */
+  readonly forEach?: ITerraformIterator;
+  /** Tags of the group (propagated to instances) and the launch template. @default only Name */
+  readonly tags?: Readonly<Record<string, string>>;
   /** Provider in the DR region. */
   readonly provider: AwsProvider;
 }
@@ -51,13 +58,17 @@ export class PilotLightAsg extends Construct {
 
   constructor(scope: Construct, id: string, props: PilotLightAsgProps) {
     super(scope, id);
-    checkMatches('name', props.name, /^[A-Za-z0-9._-]{1,255}$/, 'an ASG name');
-    checkMinItems(`${props.name}.instanceTypes`, props.instanceTypes, 1);
-    checkModeCapacity(`${props.name}.capacity`, props.capacity);
-    checkIntegerRange(`${props.name}.rootVolumeGb`, props.rootVolumeGb ?? 30, 8, 16384);
+    // Under for_each the props are expressions of `each`: the variable's validation checks the values.
+    if (!props.forEach) {
+      checkMatches('name', props.name, /^[A-Za-z0-9._-]{1,255}$/, 'an ASG name');
+      checkMinItems(`${props.name}.instanceTypes`, props.instanceTypes, 1);
+      checkModeCapacity(`${props.name}.capacity`, props.capacity);
+      checkIntegerRange(`${props.name}.rootVolumeGb`, props.rootVolumeGb ?? 30, 8, 16384);
+    }
 
     this.launchTemplate = new LaunchTemplate(this, 'launch-template', {
       provider: props.provider,
+      forEach: props.forEach,
       name: props.name,
       description: `Instances of ${props.name}`,
       imageId: props.imageId,
@@ -69,15 +80,18 @@ export class PilotLightAsg extends Construct {
         { deviceName: '/dev/xvda', ebs: { encrypted: 'true', volumeType: 'gp3', volumeSize: props.rootVolumeGb ?? 30, deleteOnTermination: 'true' } },
       ],
       tagSpecifications: [
-        { resourceType: 'instance', tags: { Name: props.name } },
-        { resourceType: 'volume', tags: { Name: props.name } },
+        { resourceType: 'instance', tags: { ...props.tags, Name: props.name } },
+        { resourceType: 'volume', tags: { ...props.tags, Name: props.name } },
       ],
       updateDefaultVersion: true,
     });
 
-    const types = TerraformIterator.fromList(props.instanceTypes);
+    const launchTemplateId = props.forEach
+      ? ref(`${this.launchTemplate.terraformResourceType}.${this.launchTemplate.friendlyUniqueId}[each.key].id`, TerraformStack.of(this)).toString()
+      : this.launchTemplate.id;
     this.group = new AutoscalingGroup(this, 'group', {
       provider: props.provider,
+      forEach: props.forEach,
       name: props.name,
       vpcZoneIdentifier: props.subnetIds,
       minSize: props.capacity.minSize,
@@ -99,12 +113,20 @@ export class PilotLightAsg extends Construct {
           spotAllocationStrategy: 'price-capacity-optimized',
         },
         launchTemplate: {
-          launchTemplateSpecification: { launchTemplateId: this.launchTemplate.id, version: '$Latest' },
-          override: types.dynamic({ instance_type: types.value }),
+          launchTemplateSpecification: { launchTemplateId, version: '$Latest' },
         },
       },
-      tag: [{ key: 'Name', value: props.name, propagateAtLaunch: true }],
+      tag: [
+        { key: 'Name', value: props.name, propagateAtLaunch: true },
+        ...Object.entries(props.tags ?? {}).map(([key, value]) => ({ key, value, propagateAtLaunch: true })),
+      ],
       lifecycle: { ignoreChanges: [...ASG_RECONCILER_OWNED_FIELDS] },
+    });
+    // One override per instance type: a dynamic block with its own iterator name (cdktf's dynamic() calls it
+    // `each`, which under for_each is the group's key).
+    this.group.addOverride('mixed_instances_policy.launch_template.dynamic.override', {
+      for_each: Token.asString(props.instanceTypes),
+      content: { instance_type: '${override.value}' },
     });
   }
 }

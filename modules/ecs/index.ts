@@ -1,21 +1,27 @@
 /**
- * ecs: the DR compute at pilot-light size.
+ * ecs: the DR compute at pilot-light size, for a workload given as data.
  *
  * - ECS cluster `dr` with FARGATE and FARGATE_SPOT capacity providers.
- * - The services (frontend, notification-service, …) at pilot-light desired count on FARGATE_SPOT, awsvpc,
- *   in the given private subnets with their own security group.
- * - An internet-facing ALB with a target group per load-balanced service, and an internal ALB for the ASG targets
- *   (Jenkins, Prometheus, Grafana, Jaeger: tools stay off the internet); listeners route by path. HTTPS on 443 with
- *   port 80 redirecting; plain HTTP only where the stack allows it (the emulator).
- * - ASGs `dr-jenkins` and `dr-monitoring` (see asg.ts).
+ * - One ECS service per entry of `services` (Terraform `for_each`, so any number and any names, straight from
+ *   the `ecs_services` variable), at its pilot-light desired count and capacity provider, awsvpc, in the given
+ *   private subnets with their own security group.
+ * - One ALB; a target group per routed service (ip) and per ASG target (instance); a listener rule per route
+ *   (path patterns and/or host headers at the route's priority; the default route is a `/*` rule at the last
+ *   priority). HTTPS when a certificate is given, else HTTP. Unrouted requests get 404.
+ * - One ASG per entry of `asgs` (see asg.ts), attached to its targets' groups.
+ *
+ * The workload props have the shape of the Terraform variables (snake_case attributes), because `for_each`
+ * reads them as `each.value.<attribute>`: a literal map given in TypeScript is the same document a tfvars
+ * file holds, and a variable's value is passed through untouched.
  *
  * The VPC and subnets are inputs, not created here: a pilot-light region normally reuses the network that
  * already exists there (shared with other workloads, peered, with endpoints), and recreating it per stack
  * would make DR depend on more moving parts. Rule S7: desired count and capacity strategy of the services
- * belong to the reconciler once created.
+ * belong to the reconciler once created. Every resource the reconciler manages carries the environment tag
+ * (modules/tags.ts).
  */
 import { Construct } from 'constructs';
-import { Fn, IResolvable, Op, TerraformIterator, Token } from 'cdktf';
+import { Fn, IResolvable, Op, ref, TerraformIterator, TerraformLocal, TerraformResource, TerraformStack, Token } from 'cdktf';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { EcsCluster } from '@cdktf/provider-aws/lib/ecs-cluster';
 import { EcsClusterCapacityProviders } from '@cdktf/provider-aws/lib/ecs-cluster-capacity-providers';
@@ -35,9 +41,9 @@ import { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-p
 import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
 import { DataAwsPartition } from '@cdktf/provider-aws/lib/data-aws-partition';
 import { DataAwsRegion } from '@cdktf/provider-aws/lib/data-aws-region';
-import { DataAwsVpc } from '@cdktf/provider-aws/lib/data-aws-vpc';
 import { PilotLightAsg } from './asg';
-import { checkIntegerRange, checkMatches, checkMinItems, checkNotEmpty, checkOneOf, isEmptyString, ModeCapacity } from '../validate';
+import { managedTags } from '../tags';
+import { checkIntegerRange, checkMatches, checkMinItems, checkModeCapacity, checkNotEmpty, checkOneOf, isEmptyString, ModeCapacity } from '../validate';
 
 /** Fields of an ECS service that the reconciler owns and Terraform must not reset (rule S7). */
 export const SERVICE_RECONCILER_OWNED_FIELDS = ['desired_count', 'capacity_provider_strategy'] as const;
@@ -45,59 +51,88 @@ export const SERVICE_RECONCILER_OWNED_FIELDS = ['desired_count', 'capacity_provi
 /** The ECS capacity providers a service may use. */
 export const CAPACITY_PROVIDERS = ['FARGATE', 'FARGATE_SPOT'] as const;
 
-/** An ALB route: requests matching `pathPattern` go to the target group. `/` makes it the default action. */
-export interface AlbRoute {
-  /** Listener path pattern, e.g. `/jenkins/*`; `/` for the listener's default action. */
-  readonly pathPattern: string;
-  /** Health check path of the target group. @default "/" */
-  readonly healthCheckPath?: string;
+/** Listener rule priority of the default route: after every other rule (ALB allows 1–50000). */
+export const DEFAULT_ROUTE_PRIORITY = 50000;
+
+/** How the ALB reaches a target group (the variables' `route`). */
+export interface RouteConfig {
+  /** The catch-all for requests no other rule matches; nothing else may be set. @default false */
+  readonly default?: boolean;
+  /** Listener rule priority, a whole number from 1 to 49999, unique on the ALB; required unless `default`. */
+  readonly priority?: number;
+  /** Path patterns, each starting with "/". @default [] */
+  readonly path_patterns?: readonly string[];
+  /** Host headers, e.g. `api.example.com`. @default [] */
+  readonly host_headers?: readonly string[];
 }
 
-/** One ECS service at its pilot-light values. */
-export interface DrServiceProps {
-  /** Service (and container) name, e.g. `frontend`. */
-  readonly name: string;
+/** Desired count and capacity provider of a service in one mode. */
+export interface ServiceModeConfig {
+  /** Desired task count. */
+  readonly desired_count: number;
+  /** FARGATE or FARGATE_SPOT. */
+  readonly capacity_provider: string;
+}
+
+/** One ECS service (an entry of the `ecs_services` variable; its key is the service name). */
+export interface EcsServiceConfig {
   /** Container image. */
   readonly image: string;
   /** Port the container listens on. */
-  readonly containerPort: number;
+  readonly container_port: number;
   /** Task CPU units. @default 256 */
   readonly cpu?: number;
-  /** Task memory in MiB. @default 512 */
-  readonly memoryMb?: number;
-  /** Desired count at creation (pilot light). */
-  readonly desiredCount: number;
-  /** Capacity provider at creation (pilot light): FARGATE or FARGATE_SPOT. */
-  readonly capacityProvider: string;
-  /** How the ALB reaches it; omit for services not behind the ALB (e.g. kafka, which speaks TCP). @default not load balanced */
-  readonly route?: AlbRoute;
+  /** Task memory, MiB. @default 512 */
+  readonly memory_mb?: number;
+  /** Health check path of its target group. @default "/" */
+  readonly health_check_path?: string;
+  /** Its ALB route. @default not behind the ALB (e.g. kafka, which speaks TCP) */
+  readonly route?: RouteConfig;
+  /** Size in pilot light (what Terraform creates). */
+  readonly pilot_light: ServiceModeConfig;
+  /** Size when active (the reconciler applies it). */
+  readonly active: ServiceModeConfig;
 }
 
-/** An ALB target fed by an ASG, e.g. Grafana on the monitoring group. */
-export interface AsgTargetProps extends AlbRoute {
-  /** Target group suffix, e.g. `grafana` → `dr-grafana`. */
-  readonly name: string;
+/** An ALB target group fed by an ASG's instances (an entry of an ASG's `targets`; its key names the group). */
+export interface AsgTargetConfig {
   /** Instance port. */
   readonly port: number;
+  /** Health check path. @default "/" */
+  readonly health_check_path?: string;
+  /** Its ALB route. @default no route (the group exists, the ALB sends it nothing) */
+  readonly route?: RouteConfig;
 }
 
-/** One ASG at its pilot-light values. */
-export interface DrAsgProps {
-  /** Suffix: `jenkins` → ASG `dr-jenkins`. */
-  readonly name: string;
+/** ASG capacity in one mode. */
+export interface AsgModeConfig {
+  /** MinSize. */
+  readonly min_size: number;
+  /** MaxSize. */
+  readonly max_size: number;
+  /** DesiredCapacity. */
+  readonly desired_capacity: number;
+  /** OnDemandPercentageAboveBaseCapacity: 0 all spot, 100 all on-demand. */
+  readonly on_demand_percentage: number;
+}
+
+/** One ASG (an entry of the `asgs` variable; its key `k` names the group `<environment>-k`). */
+export interface AsgConfig {
   /** Instance types (spot diversification). */
-  readonly instanceTypes: string[];
-  /** Capacity at creation (pilot light). */
-  readonly capacity: ModeCapacity;
+  readonly instance_types: readonly string[];
   /** Root volume size, GiB. @default 30 */
-  readonly rootVolumeGb?: number;
-  /** What the ALB routes to its instances. */
-  readonly targets: readonly AsgTargetProps[];
+  readonly root_volume_gb?: number;
+  /** Target groups its instances serve, by name. @default {} */
+  readonly targets?: Readonly<Record<string, AsgTargetConfig>>;
+  /** Capacity in pilot light (what Terraform creates). */
+  readonly pilot_light: AsgModeConfig;
+  /** Capacity when active (the reconciler applies it). */
+  readonly active: AsgModeConfig;
 }
 
 /** Props of {@link Ecs}. */
 export interface EcsProps {
-  /** Environment prefix used in names. @default "dr" */
+  /** Environment prefix used in names and the environment tag. @default "dr" */
   readonly environment?: string;
   /** ECS cluster name. @default the environment prefix ("dr") */
   readonly clusterName?: string;
@@ -109,21 +144,12 @@ export interface EcsProps {
   readonly publicSubnetIds: string[];
   /** CIDRs allowed to reach the ALB. @default ["0.0.0.0/0"] */
   readonly albIngressCidrs?: string[];
-  /** ACM certificate for the HTTPS listeners (443; port 80 redirects). Empty: HTTP on 80, emulator only. @default "" */
+  /** ACM certificate for an HTTPS listener; empty means an HTTP listener on port 80. @default "" */
   readonly certificateArn?: string;
-  /**
-   * Whether a listener may serve plain HTTP when no certificate is given. Only the emulator run sets it; otherwise
-   * a plan without a certificate fails (a precondition), because HTTPS clients break after a failover. @default false
-   */
-  readonly allowPlainHttp?: boolean;
-  /** CIDRs allowed to reach the internal ALB of the tools (Jenkins, Prometheus, Grafana, Jaeger); empty means the VPC's CIDR. @default the VPC's CIDR */
-  readonly internalToolsIngressCidrs?: string[];
-  /** S3 bucket (with the ELB log-delivery policy) for both ALBs' access logs; empty turns them off. @default "" */
-  readonly accessLogsBucket?: string;
-  /** The services. */
-  readonly services: readonly DrServiceProps[];
-  /** The ASGs. */
-  readonly asgs: readonly DrAsgProps[];
+  /** The services by name: a literal map (validated here) or the `ecs_services` variable (validated by it). */
+  readonly services: Readonly<Record<string, EcsServiceConfig>> | IResolvable;
+  /** The ASGs by key: a literal map (validated here) or the `asgs` variable (validated by it). */
+  readonly asgs: Readonly<Record<string, AsgConfig>> | IResolvable;
   /** AMI id for the ASGs' launch templates. */
   readonly imageId: string;
   /** Retention of the tasks' log group, days. @default 30 */
@@ -132,72 +158,89 @@ export interface EcsProps {
   readonly provider: AwsProvider;
 }
 
-/** What both load balancers share: TLS (or not), and where access logs go. */
-interface AlbEdge {
-  readonly https: IResolvable;
-  readonly certificateArn: string;
-  readonly allowPlainHttp: boolean;
-  readonly accessLogsBucket: string;
+/**
+ * HCL expressions (without `${}`) for what the reconciler's spec and policy need, usable inside other
+ * expressions (reconcilerSpec builds `for` expressions over them).
+ */
+export interface WorkloadExpressions {
+  /** The services map, defaults filled (`ecs_services`). */
+  readonly services: string;
+  /** The ASGs map, defaults filled (`asgs`). */
+  readonly asgs: string;
+  /** The cluster name. */
+  readonly clusterName: string;
+  /** Map: service key → ECS service name. */
+  readonly serviceNames: string;
+  /** Map: routed service key → its target group ARN. */
+  readonly serviceTargetGroupArns: string;
+  /** Map: ASG key → ASG name. */
+  readonly asgNames: string;
+  /** Map: ASG target name → its target group ARN. */
+  readonly asgTargetGroupArns: string;
 }
 
-/** A created service with what the reconciler needs to know about it. */
-export interface CreatedService {
-  /** What it was created from. */
-  readonly props: DrServiceProps;
-  /** The ECS service (its `id` is the service ARN). */
-  readonly service: EcsService;
-  /** Its ip target group, when it is behind the ALB. */
-  readonly targetGroup?: LbTargetGroup;
-}
-
-/** A created ASG and the target groups it feeds. */
-export interface CreatedAsg {
-  /** What it was created from. */
-  readonly props: DrAsgProps;
-  /** Launch template and group. */
-  readonly asg: PilotLightAsg;
-  /** The instance target groups it registers with. */
-  readonly targetGroups: LbTargetGroup[];
+/** The HCL address of a resource (`type.logical_id`), for expressions that index a for_each resource. */
+export function addressOf(resource: TerraformResource): string {
+  return `${resource.terraformResourceType}.${resource.friendlyUniqueId}`;
 }
 
 /** DR cluster, services, ALB, target groups and ASGs. */
 export class Ecs extends Construct {
   /** The cluster. */
   readonly cluster: EcsCluster;
-  /** The DR ALB (internet-facing): the application's services. */
+  /** The DR ALB. */
   readonly alb: Lb;
-  /** The internal ALB of the ASGs' tools (Jenkins, Prometheus, Grafana, Jaeger): never on the internet. */
-  readonly internalAlb: Lb;
-  /** Services in the order given. */
-  readonly services: CreatedService[] = [];
-  /** ASGs in the order given. */
-  readonly asgs: CreatedAsg[] = [];
+  /** The services (one resource, for_each over the services map). */
+  readonly services: EcsService;
+  /** Target groups of the routed services (for_each, keyed by service). */
+  readonly serviceTargetGroups: LbTargetGroup;
+  /** Target groups of the ASG targets (for_each, keyed by target name). */
+  readonly asgTargetGroups: LbTargetGroup;
+  /** Launch templates and groups (for_each, keyed by ASG key). */
+  readonly asgs: PilotLightAsg;
   /** Security group of the service tasks (clients of the database). */
   readonly serviceSecurityGroup: SecurityGroup;
   /** Security group of the ASG instances. */
   readonly instanceSecurityGroup: SecurityGroup;
+  /** Expressions for the reconciler's spec (reconcilerSpec) and policy. */
+  readonly expressions: WorkloadExpressions;
+  /** ARNs of the services, ASGs, launch templates and every target group, as lists (for the IAM policy). */
+  readonly arns: { readonly services: string[]; readonly asgs: string[]; readonly launchTemplates: string[]; readonly targetGroups: string[] };
 
   private readonly env: string;
   private readonly provider: AwsProvider;
-  private nextPriority = 10;
 
   constructor(scope: Construct, id: string, props: EcsProps) {
     super(scope, id);
     this.env = props.environment ?? 'dr';
     this.provider = props.provider;
     const provider = props.provider;
+    const stack = TerraformStack.of(this);
+    const hcl = (expression: string) => ref(expression, stack);
     const clusterName = props.clusterName ?? this.env;
     const certificateArn = props.certificateArn ?? '';
     const logRetentionDays = props.logRetentionDays ?? 30;
+    const tags = managedTags(this.env);
 
     checkNotEmpty('vpcId', props.vpcId);
     checkMinItems('privateSubnetIds', props.privateSubnetIds, 2);
     checkMinItems('publicSubnetIds', props.publicSubnetIds, 2);
     checkNotEmpty('imageId', props.imageId);
-    this.validateNames(props);
 
-    // Container Insights (FSBP ECS.12): task and service metrics, the view a failover is watched through.
-    this.cluster = new EcsCluster(this, 'cluster', { provider, name: clusterName, setting: [{ name: 'containerInsights', value: 'enabled' }] });
+    // The workload as locals: a literal map gets its defaults here (a variable's optional() does it there).
+    const servicesLocal = new TerraformLocal(this, 'services', Token.isUnresolved(props.services) ? props.services : this.literalServices(props.services as Record<string, EcsServiceConfig>));
+    const asgsLocal = new TerraformLocal(this, 'asgs', Token.isUnresolved(props.asgs) ? props.asgs : this.literalAsgs(props.asgs as Record<string, AsgConfig>));
+    const S = `local.${servicesLocal.friendlyUniqueId}`;
+    const A = `local.${asgsLocal.friendlyUniqueId}`;
+    const routed = new TerraformLocal(this, 'routed-services', `\${{ for k, s in ${S} : k => s if s.route != null }}`);
+    const R = `local.${routed.friendlyUniqueId}`;
+    // concat([{}], …): merge() of nothing is an error when there are no ASGs.
+    const targetsLocal = new TerraformLocal(this, 'asg-targets', `\${merge(concat([{}], [for a, g in ${A} : { for t, tg in g.targets : t => merge(tg, { asg = a }) }])...)}`);
+    const T = `local.${targetsLocal.friendlyUniqueId}`;
+    const routedTargets = new TerraformLocal(this, 'routed-asg-targets', `\${{ for t, g in ${T} : t => g if g.route != null }}`);
+    const RT = `local.${routedTargets.friendlyUniqueId}`;
+
+    this.cluster = new EcsCluster(this, 'cluster', { provider, name: clusterName, tags });
     const capacityProviders = new EcsClusterCapacityProviders(this, 'capacity-providers', {
       provider,
       clusterName: this.cluster.name,
@@ -207,24 +250,51 @@ export class Ecs extends Construct {
 
     // --- network: one group per tier, rules as separate resources so adding one never replaces a group ---
     const albSg = this.securityGroup('alb-sg', `${this.env}-alb`, 'DR ALB', props.vpcId);
-    const internalAlbSg = this.securityGroup('internal-alb-sg', `${this.env}-internal-alb`, 'DR internal ALB (tools)', props.vpcId);
     this.serviceSecurityGroup = this.securityGroup('service-sg', `${this.env}-services`, 'DR ECS service tasks', props.vpcId);
     this.instanceSecurityGroup = this.securityGroup('instance-sg', `${this.env}-instances`, 'DR ASG instances', props.vpcId);
 
-    const edge: AlbEdge = { https: Op.not(isEmptyString(certificateArn)), certificateArn, allowPlainHttp: props.allowPlainHttp ?? false, accessLogsBucket: props.accessLogsBucket ?? '' };
-    this.alb = this.loadBalancer('alb', `${this.env}-alb`, false, albSg, props.publicSubnetIds, edge);
-    const listener = this.listeners('listener', 'alb-ingress', this.alb, albSg, props.albIngressCidrs ?? ['0.0.0.0/0'], edge);
-    // The tools are internal: reachable from the VPC (or the CIDRs given, e.g. a VPN), never from the internet;
-    // Prometheus and Jaeger have no authentication of their own.
-    const vpc = new DataAwsVpc(this, 'vpc', { provider, id: props.vpcId });
-    this.internalAlb = this.loadBalancer('internal-alb', `${this.env}-internal-alb`, true, internalAlbSg, props.privateSubnetIds, edge);
-    const toolCidrs = props.internalToolsIngressCidrs ?? [];
-    const internalCidrs = Token.isUnresolved(toolCidrs)
-      ? Token.asList(Fn.conditional(Op.lt(Fn.lengthOf(toolCidrs), 1), [vpc.cidrBlock], toolCidrs))
-      : toolCidrs.length > 0
-        ? toolCidrs
-        : [vpc.cidrBlock];
-    const internalListener = this.listeners('internal-listener', 'internal-alb-ingress', this.internalAlb, internalAlbSg, internalCidrs, edge);
+    const https = Op.not(isEmptyString(certificateArn));
+    const listenerPort = Token.asNumber(Fn.conditional(https, 443, 80));
+    const cidrs = TerraformIterator.fromList(props.albIngressCidrs ?? ['0.0.0.0/0']);
+    new VpcSecurityGroupIngressRule(this, 'alb-ingress', {
+      provider,
+      forEach: cidrs,
+      securityGroupId: albSg.id,
+      cidrIpv4: cidrs.value,
+      ipProtocol: 'tcp',
+      fromPort: listenerPort,
+      toPort: listenerPort,
+      description: 'Clients to the DR ALB listener',
+    });
+
+    this.alb = new Lb(this, 'alb', {
+      provider,
+      name: `${this.env}-alb`,
+      loadBalancerType: 'application',
+      internal: false,
+      securityGroups: [albSg.id],
+      subnets: props.publicSubnetIds,
+      dropInvalidHeaderFields: true,
+    });
+
+    const listener = new LbListener(this, 'listener', {
+      provider,
+      loadBalancerArn: this.alb.arn,
+      port: listenerPort,
+      protocol: Token.asString(Fn.conditional(https, 'HTTPS', 'HTTP')),
+      certificateArn: Token.asString(Fn.conditional(https, certificateArn, Token.nullValue())),
+      sslPolicy: Token.asString(Fn.conditional(https, 'ELBSecurityPolicy-TLS13-1-2-2021-06', Token.nullValue())),
+      // Requests no route matches; the default route, if any, is a rule at the last priority.
+      defaultAction: [{ type: 'fixed-response', fixedResponse: { contentType: 'text/plain', statusCode: '404', messageBody: 'not found' } }],
+    });
+
+    // --- target groups and routes ---
+    const routedIt = TerraformIterator.fromMap(hcl(R));
+    this.serviceTargetGroups = this.targetGroups('tg-service', routedIt, 'ip', props.vpcId, 'container_port');
+    const targetIt = TerraformIterator.fromMap(hcl(T));
+    this.asgTargetGroups = this.targetGroups('tg-asg', targetIt, 'instance', props.vpcId, 'port');
+    const serviceRules = this.listenerRules('rule-service', listener, R, this.serviceTargetGroups);
+    const asgRules = this.listenerRules('rule-asg', listener, RT, this.asgTargetGroups);
 
     // --- services ---
     const logGroup = new CloudwatchLogGroup(this, 'task-logs', {
@@ -234,211 +304,196 @@ export class Ecs extends Construct {
     });
     const region = new DataAwsRegion(this, 'region', { provider });
     const executionRole = this.taskExecutionRole(logGroup, region);
-    for (const s of props.services) {
-      const tg = s.route ? this.targetGroup(`tg-${s.name}`, s.name, s.containerPort, 'ip', props.vpcId, s.route) : undefined;
-      const rule = tg && s.route && s.route.pathPattern !== '/' ? this.listenerRule(listener, s.name, tg, s.route.pathPattern) : undefined;
-      const task = new EcsTaskDefinition(this, `task-${s.name}`, {
+    const serviceIt = TerraformIterator.fromMap(hcl(S));
+    const task = new EcsTaskDefinition(this, 'task', {
+      provider,
+      forEach: serviceIt,
+      family: `${this.env}-\${each.key}`,
+      requiresCompatibilities: ['FARGATE'],
+      networkMode: 'awsvpc',
+      cpu: Token.asString(hcl('tostring(each.value.cpu)')),
+      memory: Token.asString(hcl('tostring(each.value.memory_mb)')),
+      executionRoleArn: executionRole.arn,
+      containerDefinitions: Token.asString(
+        hcl(
+          `jsonencode([{ name = each.key, image = each.value.image, essential = true, portMappings = [{ containerPort = each.value.container_port, protocol = "tcp" }], logConfiguration = { logDriver = "awslogs", options = { "awslogs-group" = ${addressOf(logGroup)}.name, "awslogs-region" = data.${region.terraformResourceType}.${region.friendlyUniqueId}.name, "awslogs-stream-prefix" = each.key } } }])`,
+        ),
+      ),
+      tags,
+    });
+    // Services call each other (kafka has no load balancer at all): sharing a security group allows nothing by
+    // itself in AWS, so each port is opened to the group — once per port: AWS refuses a duplicate rule.
+    // Source → destination group, one rule per distinct port of the map's entries.
+    const portRules = (id: string, map: string, portAttribute: string, to: SecurityGroup, from: SecurityGroup, description: string) => {
+      const ports = TerraformIterator.fromList(hcl(`[for s in values(${map}) : tostring(s.${portAttribute})]`));
+      new VpcSecurityGroupIngressRule(this, id, {
         provider,
-        family: `${this.env}-${s.name}`,
-        requiresCompatibilities: ['FARGATE'],
-        networkMode: 'awsvpc',
-        cpu: String(s.cpu ?? 256),
-        memory: String(s.memoryMb ?? 512),
-        executionRoleArn: executionRole.arn,
-        containerDefinitions: Fn.jsonencode([
-          {
-            name: s.name,
-            image: s.image,
-            essential: true,
-            portMappings: [{ containerPort: s.containerPort, protocol: 'tcp' }],
-            logConfiguration: {
-              logDriver: 'awslogs',
-              options: { 'awslogs-group': logGroup.name, 'awslogs-region': region.name, 'awslogs-stream-prefix': s.name },
-            },
-          },
-        ]),
-      });
-      // Services call each other (kafka has no load balancer at all): sharing a security group allows nothing
-      // by itself in AWS, so each service's port is opened to the group.
-      new VpcSecurityGroupIngressRule(this, `service-peer-ingress-${s.name}`, {
-        provider,
-        securityGroupId: this.serviceSecurityGroup.id,
-        referencedSecurityGroupId: this.serviceSecurityGroup.id,
+        forEach: ports,
+        securityGroupId: to.id,
+        referencedSecurityGroupId: from.id,
         ipProtocol: 'tcp',
-        fromPort: s.containerPort,
-        toPort: s.containerPort,
-        description: `services to ${s.name}`,
+        fromPort: Token.asNumber(ports.value),
+        toPort: Token.asNumber(ports.value),
+        description,
       });
-      if (tg) {
-        new VpcSecurityGroupIngressRule(this, `service-ingress-${s.name}`, {
-          provider,
-          securityGroupId: this.serviceSecurityGroup.id,
-          referencedSecurityGroupId: albSg.id,
-          ipProtocol: 'tcp',
-          fromPort: s.containerPort,
-          toPort: s.containerPort,
-          description: `ALB to ${s.name}`,
-        });
-      }
-      const service = new EcsService(this, `service-${s.name}`, {
-        provider,
-        name: s.name,
-        cluster: this.cluster.arn,
-        taskDefinition: task.arn,
-        desiredCount: s.desiredCount,
-        capacityProviderStrategy: [{ capacityProvider: s.capacityProvider, weight: 1, base: 0 }],
-        networkConfiguration: { subnets: props.privateSubnetIds, securityGroups: [this.serviceSecurityGroup.id], assignPublicIp: false },
-        loadBalancer: tg ? [{ targetGroupArn: tg.arn, containerName: s.name, containerPort: s.containerPort }] : undefined,
-        healthCheckGracePeriodSeconds: tg ? 60 : undefined,
-        deploymentCircuitBreaker: { enable: true, rollback: true },
-        enableEcsManagedTags: true,
-        propagateTags: 'SERVICE',
-        // ECS refuses a target group that is not attached to a load balancer yet, and a capacity provider
-        // the cluster does not have yet.
-        dependsOn: [capacityProviders, listener, ...(rule ? [rule] : [])],
-        lifecycle: { ignoreChanges: [...SERVICE_RECONCILER_OWNED_FIELDS] },
-      });
-      this.services.push({ props: s, service, targetGroup: tg });
-      if (s.route?.pathPattern === '/' && tg) {
-        listener.putDefaultAction([{ type: 'forward', targetGroupArn: tg.arn }]);
-      }
-    }
+    };
+    portRules('service-peer-ingress', S, 'container_port', this.serviceSecurityGroup, this.serviceSecurityGroup, 'services to services');
+    portRules('service-ingress', R, 'container_port', this.serviceSecurityGroup, albSg, 'ALB to services');
+    portRules('instance-ingress', T, 'port', this.instanceSecurityGroup, albSg, 'ALB to instances');
+
+    this.services = new EcsService(this, 'service', {
+      provider,
+      forEach: serviceIt,
+      name: Token.asString(hcl('each.key')),
+      cluster: this.cluster.arn,
+      taskDefinition: Token.asString(hcl(`${addressOf(task)}[each.key].arn`)),
+      desiredCount: Token.asNumber(hcl('each.value.pilot_light.desired_count')),
+      capacityProviderStrategy: [{ capacityProvider: Token.asString(hcl('each.value.pilot_light.capacity_provider')), weight: 1, base: 0 }],
+      networkConfiguration: { subnets: props.privateSubnetIds, securityGroups: [this.serviceSecurityGroup.id], assignPublicIp: false },
+      healthCheckGracePeriodSeconds: Token.asNumber(hcl('each.value.route == null ? null : 60')),
+      deploymentCircuitBreaker: { enable: true, rollback: true },
+      enableEcsManagedTags: true,
+      // Tasks carry the service's tags (the environment tag among them).
+      propagateTags: 'SERVICE',
+      tags,
+      // ECS refuses a target group that is not attached to a load balancer yet, and a capacity provider
+      // the cluster does not have yet.
+      dependsOn: [capacityProviders, listener, serviceRules, asgRules],
+      lifecycle: { ignoreChanges: [...SERVICE_RECONCILER_OWNED_FIELDS] },
+    });
+    // A load_balancer block only for routed services: a dynamic block whose iterator is not `each`, which is
+    // the service's own for_each (cdktf's dynamic() names its iterator `each`).
+    this.services.addOverride('dynamic.load_balancer', {
+      for_each: `\${each.value.route == null ? [] : [each.key]}`,
+      content: {
+        target_group_arn: `\${${addressOf(this.serviceTargetGroups)}[load_balancer.value].arn}`,
+        container_name: '${load_balancer.value}',
+        container_port: '${each.value.container_port}',
+      },
+    });
 
     // --- ASGs ---
-    for (const a of props.asgs) {
-      const targetGroups = a.targets.map((t) => {
-        const tg = this.targetGroup(`tg-${t.name}`, t.name, t.port, 'instance', props.vpcId, t);
-        if (t.pathPattern !== '/') this.listenerRule(internalListener, t.name, tg, t.pathPattern);
-        else internalListener.putDefaultAction([{ type: 'forward', targetGroupArn: tg.arn }]);
-        new VpcSecurityGroupIngressRule(this, `instance-ingress-${t.name}`, {
-          provider,
-          securityGroupId: this.instanceSecurityGroup.id,
-          referencedSecurityGroupId: internalAlbSg.id,
-          ipProtocol: 'tcp',
-          fromPort: t.port,
-          toPort: t.port,
-          description: `ALB to ${t.name}`,
-        });
-        return tg;
-      });
-      const asg = new PilotLightAsg(this, `asg-${a.name}`, {
-        provider,
-        name: `${this.env}-${a.name}`,
-        instanceTypes: a.instanceTypes,
-        capacity: a.capacity,
-        rootVolumeGb: a.rootVolumeGb,
-        imageId: props.imageId,
-        subnetIds: props.privateSubnetIds,
-        securityGroupIds: [this.instanceSecurityGroup.id],
-        targetGroupArns: targetGroups.map((tg) => tg.arn),
-      });
-      this.asgs.push({ props: a, asg, targetGroups });
-    }
+    this.asgs = new PilotLightAsg(this, 'asg', {
+      provider,
+      forEach: TerraformIterator.fromMap(hcl(A)),
+      name: `${this.env}-\${each.key}`,
+      instanceTypes: Token.asList(hcl('each.value.instance_types')),
+      capacity: {
+        minSize: Token.asNumber(hcl('each.value.pilot_light.min_size')),
+        maxSize: Token.asNumber(hcl('each.value.pilot_light.max_size')),
+        desiredCapacity: Token.asNumber(hcl('each.value.pilot_light.desired_capacity')),
+        onDemandPercentage: Token.asNumber(hcl('each.value.pilot_light.on_demand_percentage')),
+      },
+      rootVolumeGb: Token.asNumber(hcl('each.value.root_volume_gb')),
+      imageId: props.imageId,
+      subnetIds: props.privateSubnetIds,
+      securityGroupIds: [this.instanceSecurityGroup.id],
+      targetGroupArns: Token.asList(hcl(`[for t, g in ${T} : ${addressOf(this.asgTargetGroups)}[t].arn if g.asg == each.key]`)),
+      tags,
+    });
+
+    const list = (expression: string) => Token.asList(hcl(expression));
+    this.arns = {
+      services: list(`[for s in ${addressOf(this.services)} : s.id]`),
+      asgs: list(`[for g in ${addressOf(this.asgs.group)} : g.arn]`),
+      launchTemplates: list(`[for t in ${addressOf(this.asgs.launchTemplate)} : t.arn]`),
+      targetGroups: list(`concat([for g in ${addressOf(this.serviceTargetGroups)} : g.arn], [for g in ${addressOf(this.asgTargetGroups)} : g.arn])`),
+    };
+    this.expressions = {
+      services: S,
+      asgs: A,
+      clusterName: `${addressOf(this.cluster)}.name`,
+      serviceNames: `{ for k, s in ${addressOf(this.services)} : k => s.name }`,
+      serviceTargetGroupArns: `{ for k, g in ${addressOf(this.serviceTargetGroups)} : k => g.arn }`,
+      asgNames: `{ for k, g in ${addressOf(this.asgs.group)} : k => g.name }`,
+      asgTargetGroupArns: `{ for k, g in ${addressOf(this.asgTargetGroups)} : k => g.arn }`,
+    };
   }
 
-  /** Names become AWS names with length limits; ports and capacity strings must be valid. */
-  private validateNames(props: EcsProps): void {
-    const seen = new Set<string>();
-    const claim = (field: string, name: string) => {
-      if (seen.has(name)) throw new Error(`${field} must be unique, got: ${JSON.stringify(name)}`);
-      seen.add(name);
-    };
-    // Target group names are `${env}-${name}` and AWS allows 32 characters.
+  /** A literal services map, validated and with the variable's defaults filled in. */
+  private literalServices(services: Readonly<Record<string, EcsServiceConfig>>): Record<string, unknown> {
     const maxName = 32 - this.env.length - 1;
     const namePattern = new RegExp(`^[a-z0-9][a-z0-9-]{0,${maxName - 1}}$`);
-    const nameForm = `lower-case letters, digits and hyphens, at most ${maxName} characters`;
-    for (const s of props.services) {
-      checkMatches('services[].name', s.name, namePattern, nameForm);
-      claim('services[].name', s.name);
-      checkIntegerRange(`services.${s.name}.containerPort`, s.containerPort, 1, 65535);
-      checkIntegerRange(`services.${s.name}.desiredCount`, s.desiredCount, 0, 10000);
-      checkOneOf(`services.${s.name}.capacityProvider`, s.capacityProvider, CAPACITY_PROVIDERS);
-      checkNotEmpty(`services.${s.name}.image`, s.image);
-      if (s.route) checkMatches(`services.${s.name}.route.pathPattern`, s.route.pathPattern, /^\//, 'a path starting with "/"');
-    }
-    const defaults = [
-      ...props.services.filter((s) => s.route?.pathPattern === '/').map((s) => s.name),
-      ...props.asgs.flatMap((a) => a.targets.filter((t) => t.pathPattern === '/').map((t) => t.name)),
-    ];
-    if (defaults.length > 1) throw new Error(`only one route may be the default ("/"), got: ${JSON.stringify(defaults)}`);
-    for (const a of props.asgs) {
-      checkMatches('asgs[].name', a.name, namePattern, nameForm);
-      for (const t of a.targets) {
-        checkMatches(`asgs.${a.name}.targets[].name`, t.name, namePattern, nameForm);
-        claim(`asgs.${a.name}.targets[].name`, t.name);
-        checkIntegerRange(`asgs.${a.name}.targets.${t.name}.port`, t.port, 1, 65535);
-        checkMatches(`asgs.${a.name}.targets.${t.name}.pathPattern`, t.pathPattern, /^\//, 'a path starting with "/"');
+    const out: Record<string, unknown> = {};
+    for (const [name, s] of Object.entries(services)) {
+      checkMatches('services key', name, namePattern, `lower-case letters, digits and hyphens, at most ${maxName} characters`);
+      checkNotEmpty(`services.${name}.image`, s.image);
+      checkIntegerRange(`services.${name}.container_port`, s.container_port, 1, 65535);
+      for (const mode of ['pilot_light', 'active'] as const) {
+        checkIntegerRange(`services.${name}.${mode}.desired_count`, s[mode].desired_count, 0, 10000);
+        checkOneOf(`services.${name}.${mode}.capacity_provider`, s[mode].capacity_provider, CAPACITY_PROVIDERS);
       }
+      out[name] = { cpu: 256, memory_mb: 512, health_check_path: '/', ...s, route: s.route ? literalRoute(`services.${name}.route`, s.route) : null };
     }
+    return out;
   }
 
-  /** An application load balancer: deletion protection on (FSBP ELB.6), access logs when a bucket is given (ELB.5). */
-  private loadBalancer(id: string, name: string, internal: boolean, sg: SecurityGroup, subnets: string[], edge: AlbEdge): Lb {
-    return new Lb(this, id, {
+  /** A literal ASGs map, validated and with the variable's defaults filled in. */
+  private literalAsgs(asgs: Readonly<Record<string, AsgConfig>>): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const [key, a] of Object.entries(asgs)) {
+      checkMatches('asgs key', key, /^[a-z0-9]([a-z0-9-]{0,58}[a-z0-9])?$/, 'lower-case letters, digits and hyphens, at most 60 characters');
+      checkMinItems(`asgs.${key}.instance_types`, [...a.instance_types], 1);
+      checkIntegerRange(`asgs.${key}.root_volume_gb`, a.root_volume_gb ?? 30, 8, 16384);
+      for (const mode of ['pilot_light', 'active'] as const) {
+        const c = a[mode];
+        checkModeCapacity(`asgs.${key}.${mode}`, { minSize: c.min_size, maxSize: c.max_size, desiredCapacity: c.desired_capacity, onDemandPercentage: c.on_demand_percentage } satisfies ModeCapacity);
+      }
+      const targets: Record<string, unknown> = {};
+      for (const [t, g] of Object.entries(a.targets ?? {})) {
+        checkIntegerRange(`asgs.${key}.targets.${t}.port`, g.port, 1, 65535);
+        targets[t] = { health_check_path: '/', ...g, route: g.route ? literalRoute(`asgs.${key}.targets.${t}.route`, g.route) : null };
+      }
+      out[key] = { root_volume_gb: 30, ...a, targets };
+    }
+    return out;
+  }
+
+  /** Target groups for every entry of `it` (`<environment>-<key>`), tagged for the reconciler. */
+  private targetGroups(id: string, it: TerraformIterator, targetType: 'ip' | 'instance', vpcId: string, portAttribute: string): LbTargetGroup {
+    return new LbTargetGroup(this, id, {
       provider: this.provider,
-      name,
-      loadBalancerType: 'application',
-      internal,
-      securityGroups: [sg.id],
-      subnets,
-      dropInvalidHeaderFields: true,
-      enableDeletionProtection: true,
-      accessLogs: { bucket: edge.accessLogsBucket, prefix: name, enabled: Op.not(isEmptyString(edge.accessLogsBucket)) },
+      forEach: it,
+      name: `${this.env}-\${each.key}`,
+      port: it.getNumber(portAttribute),
+      protocol: 'HTTP',
+      targetType,
+      vpcId,
+      // Short deregistration delay: failback drains a pilot-light region, there is no traffic to protect.
+      deregistrationDelay: '30',
+      healthCheck: { path: it.getString('health_check_path'), matcher: '200-399', interval: 30, healthyThreshold: 2, unhealthyThreshold: 3 },
+      tags: managedTags(this.env),
     });
   }
 
   /**
-   * The listeners of a load balancer and their ingress: HTTPS on 443 with a certificate, and port 80 redirecting
-   * to it; without one (emulator only, see allowPlainHttp) a single HTTP listener on 80. Returns the one that routes.
+   * One listener rule per routed entry of the map `routes` (an HCL expression), forwarding to its group in
+   * `groups`. Conditions are dynamic blocks: a path-pattern condition, a host-header condition, or both
+   * (AWS wants one kind per condition block); the default route is `/*` at DEFAULT_ROUTE_PRIORITY.
    */
-  private listeners(id: string, ingressId: string, lb: Lb, sg: SecurityGroup, ingressCidrs: string[], edge: AlbEdge): LbListener {
-    const provider = this.provider;
-    const port = Token.asNumber(Fn.conditional(edge.https, 443, 80));
-    const cidrs = TerraformIterator.fromList(ingressCidrs);
-    new VpcSecurityGroupIngressRule(this, ingressId, {
-      provider,
-      forEach: cidrs,
-      securityGroupId: sg.id,
-      cidrIpv4: cidrs.value,
-      ipProtocol: 'tcp',
-      fromPort: port,
-      toPort: port,
-      description: `Clients to the ${lb.name} listener`,
+  private listenerRules(id: string, listener: LbListener, routes: string, groups: LbTargetGroup): LbListenerRule {
+    const stack = TerraformStack.of(this);
+    const it = TerraformIterator.fromMap(ref(routes, stack));
+    const rule = new LbListenerRule(this, id, {
+      provider: this.provider,
+      forEach: it,
+      listenerArn: listener.arn,
+      priority: Token.asNumber(ref(`each.value.route.default ? ${DEFAULT_ROUTE_PRIORITY} : each.value.route.priority`, stack)),
+      action: [{ type: 'forward', targetGroupArn: Token.asString(ref(`${addressOf(groups)}[each.key].arn`, stack)) }],
+      condition: [],
+      tags: managedTags(this.env),
     });
-    const listener = new LbListener(this, id, {
-      provider,
-      loadBalancerArn: lb.arn,
-      port,
-      protocol: Token.asString(Fn.conditional(edge.https, 'HTTPS', 'HTTP')),
-      certificateArn: Token.asString(Fn.conditional(edge.https, edge.certificateArn, Token.nullValue())),
-      sslPolicy: Token.asString(Fn.conditional(edge.https, 'ELBSecurityPolicy-TLS13-1-2-2021-06', Token.nullValue())),
-      // Until a default service is created (below) the listener answers 404; replaced by the forward.
-      defaultAction: [{ type: 'fixed-response', fixedResponse: { contentType: 'text/plain', statusCode: '404', messageBody: 'not found' } }],
-      lifecycle: edge.allowPlainHttp
-        ? undefined
-        : { precondition: [{ condition: Op.not(isEmptyString(edge.certificateArn)), errorMessage: 'dr_certificate_arn must be an ACM certificate ARN in the DR region: the DR ALBs serve HTTPS only (port 80 redirects), got: ""' }] },
+    rule.addOverride('dynamic.condition', {
+      for_each:
+        '${{ for kind, values in { path = each.value.route.default ? ["/*"] : each.value.route.path_patterns, host = each.value.route.default ? [] : each.value.route.host_headers } : kind => values if length(values) > 0 }}',
+      content: {
+        dynamic: {
+          path_pattern: { for_each: '${condition.key == "path" ? [condition.value] : []}', content: { values: '${path_pattern.value}' } },
+          host_header: { for_each: '${condition.key == "host" ? [condition.value] : []}', content: { values: '${host_header.value}' } },
+        },
+      },
     });
-    // Port 80 only redirects: nothing is served in clear text.
-    const redirectCidrs = TerraformIterator.fromList(Token.asList(Fn.conditional(edge.https, ingressCidrs, [])));
-    new VpcSecurityGroupIngressRule(this, `${id}-redirect-ingress`, {
-      provider,
-      forEach: redirectCidrs,
-      securityGroupId: sg.id,
-      cidrIpv4: redirectCidrs.value,
-      ipProtocol: 'tcp',
-      fromPort: 80,
-      toPort: 80,
-      description: `Clients to the ${lb.name} HTTP redirect`,
-    });
-    new LbListener(this, `${id}-redirect`, {
-      provider,
-      count: Token.asNumber(Fn.conditional(edge.https, 1, 0)),
-      loadBalancerArn: lb.arn,
-      port: 80,
-      protocol: 'HTTP',
-      defaultAction: [{ type: 'redirect', redirect: { port: '443', protocol: 'HTTPS', statusCode: 'HTTP_301' } }],
-    });
-    return listener;
+    return rule;
   }
 
   /** A security group with allow-all egress (Terraform removes AWS's default egress rule). */
@@ -454,32 +509,6 @@ export class Ecs extends Construct {
     return sg;
   }
 
-  private targetGroup(id: string, name: string, port: number, targetType: 'ip' | 'instance', vpcId: string, route: AlbRoute): LbTargetGroup {
-    return new LbTargetGroup(this, id, {
-      provider: this.provider,
-      name: `${this.env}-${name}`,
-      port,
-      protocol: 'HTTP',
-      targetType,
-      vpcId,
-      // Short deregistration delay: failback drains a pilot-light region, there is no traffic to protect.
-      deregistrationDelay: '30',
-      healthCheck: { path: route.healthCheckPath ?? '/', matcher: '200-399', interval: 30, healthyThreshold: 2, unhealthyThreshold: 3 },
-    });
-  }
-
-  private listenerRule(listener: LbListener, id: string, tg: LbTargetGroup, pathPattern: string): LbListenerRule {
-    const priority = this.nextPriority;
-    this.nextPriority += 10;
-    return new LbListenerRule(this, `rule-${id}`, {
-      provider: this.provider,
-      listenerArn: listener.arn,
-      priority,
-      action: [{ type: 'forward', targetGroupArn: tg.arn }],
-      condition: [{ pathPattern: { values: [pathPattern] } }],
-    });
-  }
-
   /** Role ECS uses to pull images and write task logs; scoped to this account's repositories and the log group. */
   private taskExecutionRole(logGroup: CloudwatchLogGroup, region: DataAwsRegion): IamRole {
     const provider = this.provider;
@@ -487,18 +516,7 @@ export class Ecs extends Construct {
     const partition = new DataAwsPartition(this, 'partition', { provider });
     const trust = new DataAwsIamPolicyDocument(this, 'task-execution-trust', {
       provider,
-      statement: [
-        {
-          effect: 'Allow',
-          actions: ['sts:AssumeRole'],
-          principals: [{ type: 'Service', identifiers: ['ecs-tasks.amazonaws.com'] }],
-          // Confused-deputy protection: only ECS acting for this account's tasks in this region.
-          condition: [
-            { test: 'StringEquals', variable: 'aws:SourceAccount', values: [account.accountId] },
-            { test: 'ArnLike', variable: 'aws:SourceArn', values: [`arn:${partition.partition}:ecs:${region.name}:${account.accountId}:*`] },
-          ],
-        },
-      ],
+      statement: [{ effect: 'Allow', actions: ['sts:AssumeRole'], principals: [{ type: 'Service', identifiers: ['ecs-tasks.amazonaws.com'] }] }],
     });
     const role = new IamRole(this, 'task-execution-role', {
       provider,
@@ -522,4 +540,21 @@ export class Ecs extends Construct {
     new IamRolePolicy(this, 'task-execution-role-policy', { provider, name: 'pull-and-log', role: role.id, policy: policy.json });
     return role;
   }
+}
+
+/** A literal route, validated as the variables' validation does, with defaults filled in. */
+function literalRoute(field: string, r: RouteConfig): Required<Omit<RouteConfig, 'priority'>> & { priority: number | null } {
+  const paths = [...(r.path_patterns ?? [])];
+  const hosts = [...(r.host_headers ?? [])];
+  if (r.default) {
+    if (r.priority !== undefined || paths.length > 0 || hosts.length > 0) {
+      throw new Error(`${field}: a default route takes no priority, path_patterns or host_headers, got: ${JSON.stringify(r)}`);
+    }
+  } else {
+    if (r.priority === undefined) throw new Error(`${field}.priority is required unless the route is the default, got: ${JSON.stringify(r)}`);
+    checkIntegerRange(`${field}.priority`, r.priority, 1, DEFAULT_ROUTE_PRIORITY - 1);
+    if (paths.length + hosts.length === 0) throw new Error(`${field} needs path_patterns or host_headers, got: ${JSON.stringify(r)}`);
+    for (const p of paths) checkMatches(`${field}.path_patterns[]`, p, /^\//, 'a path starting with "/"');
+  }
+  return { default: r.default ?? false, priority: r.priority ?? null, path_patterns: paths, host_headers: hosts };
 }

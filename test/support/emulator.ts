@@ -38,8 +38,24 @@ export interface StartEmulatorOptions {
 
 /** The moto version the launcher's patches are written for. */
 export const MOTO_VERSION = '5.2.1';
-/** What to run when moto is missing. */
-export const MOTO_INSTALL_HINT = `pip install 'moto[server]==${MOTO_VERSION}'`;
+/** What to run when moto is missing (a project virtualenv: Debian/Ubuntu's system Python refuses pip). */
+export const MOTO_INSTALL_HINT = `python3 -m venv .venv && .venv/bin/pip install 'moto[server]==${MOTO_VERSION}'`;
+
+/**
+ * Interpreters tried for moto, in order: PILOT_LIGHT_PYTHON, the project virtualenv (.venv, as .ci/run and
+ * the README make it), then python3 on the PATH.
+ */
+export function pythonCandidates(env: NodeJS.ProcessEnv = process.env, root: string = projectRootOf(__dirname)): string[] {
+  return [...(env.PILOT_LIGHT_PYTHON ? [env.PILOT_LIGHT_PYTHON] : []), path.join(root, '.venv', 'bin', 'python3'), 'python3'];
+}
+
+/** The folder holding package.json above `dir` (tests run from dist/test/support). */
+function projectRootOf(dir: string): string {
+  for (let d = dir; ; d = path.dirname(d)) {
+    if (existsSync(path.join(d, 'package.json'))) return d;
+    if (path.dirname(d) === d) return dir;
+  }
+}
 
 const HOST = '127.0.0.1';
 /** Bytes of server stderr kept for error messages. */
@@ -120,20 +136,29 @@ export async function stopSharedEmulator(): Promise<void> {
 
 class PortInUseError extends Error {}
 
-/** The real interpreter behind `python3` (pyenv installs a shim whose pid is not the server's). */
+/**
+ * The real interpreter (pyenv installs a shim whose pid is not the server's) of the first candidate that
+ * imports moto MOTO_VERSION; a candidate that does not exist is skipped.
+ */
 function resolvePython(): string {
-  const probe = spawnSync('python3', ['-c', 'import sys, moto, moto.server; print(sys.executable); print(moto.__version__)'], {
-    encoding: 'utf8',
-  });
-  if (probe.error || probe.status !== 0) {
-    const why = probe.error?.message ?? lastLine(probe.stderr) ?? `exit code ${probe.status}`;
-    throw new Error(`emulator: moto is not importable by python3 (${why}); install it with: ${MOTO_INSTALL_HINT}`);
+  const problems: string[] = [];
+  for (const candidate of pythonCandidates()) {
+    if (candidate.includes(path.sep) && !existsSync(candidate)) continue;
+    const probe = spawnSync(candidate, ['-c', 'import sys, moto, moto.server; print(sys.executable); print(moto.__version__)'], {
+      encoding: 'utf8',
+    });
+    if (probe.error || probe.status !== 0) {
+      problems.push(`${candidate}: ${probe.error?.message ?? lastLine(probe.stderr) ?? `exit code ${probe.status}`}`);
+      continue;
+    }
+    const [executable, version] = probe.stdout.trim().split('\n');
+    if (version !== MOTO_VERSION) {
+      problems.push(`${candidate}: moto ${MOTO_VERSION} is required, got: ${version}`);
+      continue;
+    }
+    return executable;
   }
-  const [executable, version] = probe.stdout.trim().split('\n');
-  if (version !== MOTO_VERSION) {
-    throw new Error(`emulator: moto ${MOTO_VERSION} is required, got: ${version}; install it with: ${MOTO_INSTALL_HINT}`);
-  }
-  return executable;
+  throw new Error(`emulator: no python with moto ${MOTO_VERSION} (${problems.join('; ')}); install it with: ${MOTO_INSTALL_HINT}`);
 }
 
 /** moto_launcher.py sits beside this file in the sources; tests run from dist/, which has no .py files. */

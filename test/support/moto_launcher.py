@@ -92,9 +92,22 @@ def patch_rds() -> None:
     # region (that is the point of giving it). Resolve it in this backend.
     original_create_replica = RDSBackend.create_db_instance_read_replica
 
+    #
+    # moto: accepts a read replica of a source whose master password Secrets Manager manages
+    # (ManageMasterUserPassword). AWS refuses it for every engine but SQL Server: "InvalidParameterValue: Creating
+    # read replicas for source instance … where ManageMasterUserPassword is enabled is not supported" (RDS User
+    # Guide, "Limitations for Secrets Manager integration with Amazon RDS"; terraform-aws-modules/terraform-aws-rds
+    # #512, #532). Refuse it as AWS does, so a stack that relies on it fails here as it would in AWS.
     @wraps(RDSBackend.create_db_instance_read_replica)
     def create_db_instance_read_replica(self: RDSBackend, db_kwargs: dict[str, Any]) -> DBInstance:
-        if self.arn_regex.match(db_kwargs["source_db_instance_identifier"]):
+        source_id = db_kwargs["source_db_instance_identifier"]
+        source = self.find_db_from_id(source_id)
+        if getattr(source, "manage_master_user_password", False) and not str(source.engine).startswith("sqlserver"):
+            raise RDSClientError(
+                "InvalidParameterValue",
+                f"Creating read replicas for source instance {source.db_instance_identifier} where ManageMasterUserPassword is enabled is not supported.",
+            )
+        if self.arn_regex.match(source_id):
             db_kwargs = {"backend": self, **db_kwargs}
         return original_create_replica(self, db_kwargs)
 

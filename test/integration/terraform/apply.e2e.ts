@@ -1,8 +1,10 @@
 /**
- * End to end: `terraform apply` of the synthesized stack into the AWS emulator (moto), then checks that
- * what Terraform created is what the reconciler expects, that a second plan changes nothing but known
- * emulator read-back drift, and that Terraform does not fight the reconciler (rule S7) after the
- * reconciler-owned fields change.
+ * End to end: `terraform apply` of the two synthesized stacks into the AWS emulator (moto) — the primary stack,
+ * then the DR stack with the primary region unreachable (a proxy refuses every request signed for it) — then
+ * checks that what Terraform created is what the reconciler expects, that a second plan changes nothing but
+ * known emulator read-back drift, that Terraform does not fight the reconciler (rule S7) after the
+ * reconciler-owned fields change, and that other workloads (1 service / 0 ASGs, 12 services / 3 ASGs) apply
+ * and reconcile without a code change.
  *
  * Slow (minutes: RDS and ALB waiters, ~90 resources): run with `npm run test:e2e`, not in the normal test run.
  * Provider endpoints come from the stack's test-only `emulator` option; the shipped terraform.tfvars is
@@ -18,15 +20,20 @@ import { Subnet } from '@cdktf/provider-aws/lib/subnet';
 import { Route53Zone } from '@cdktf/provider-aws/lib/route53-zone';
 import { SSMClient, GetParameterCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
 import { AutoScalingClient, DescribeAutoScalingGroupsCommand, UpdateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
-import { ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs';
+import { DescribeClustersCommand, DescribeServicesCommand, ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { GetHealthCheckCommand, ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
+import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
+import { DescribeTagsCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { emulatorEnv, startEmulator, type Emulator } from '../../support/emulator';
 import { createAwsPort } from '../../../reconciler/aws';
 import { reconcileOnce } from '../../../reconciler/reconcile';
 import { emulatorProviderConfig, OmittableResource } from '../../../modules/stack';
 import { parseSpec } from '../../../reconciler/spec';
-import { requireTerraform, synthStackTo, TerraformWorkdir, writeOfflineCliConfig } from './terraform-cli';
+import { requireTerraform, synthStacksTo, TerraformWorkdir, writeTestCliConfig } from './terraform-cli';
+import { startRegionProxy, type RegionProxy } from './region-proxy';
+import { ONE_SERVICE_NO_ASG, TWELVE_SERVICES_THREE_ASGS, type Workload } from './workloads';
+import { ENVIRONMENT_TAG_KEY } from '../../../modules/tags';
 import { ROOT, scratchDir } from '../../unit/terraform/synth';
 import { isMutating, isNarrowedException, WILDCARD_ONLY_TELEMETRY_WRITES } from '../../unit/terraform/policy-check';
 
@@ -60,7 +67,7 @@ function bootstrap(work: string, endpoint: string, cliConfig: string): Record<st
   });
   app.synth();
   const tf = new TerraformWorkdir(path.join(outdir, 'stacks', 'bootstrap'), cliConfig);
-  tf.ok(['init', '-input=false', '-no-color']);
+  tf.init();
   tf.ok(['apply', '-auto-approve', '-input=false', '-no-color']);
   return JSON.parse(tf.ok(['output', '-json', 'values']).stdout) as Record<string, unknown>;
 }
@@ -167,10 +174,14 @@ function unexplained(changes: PlannedChange[]): PlannedChange[] {
 /** Seconds since `start`, one decimal. */
 const since = (start: number) => Math.round((Date.now() - start) / 100) / 10;
 
-describe('terraform e2e: apply the dr-pilot-light stack into the emulator', function () {
+describe('terraform e2e: apply the primary and DR stacks into the emulator', function () {
   this.timeout(900_000);
   let emulator: Emulator;
+  /** In front of the emulator for the DR stack: the primary region is unreachable through it. */
+  let proxy: RegionProxy;
   let tf: TerraformWorkdir;
+  let work: string;
+  let cliConfig: string;
   let state: { values: { root_module: { resources: Array<{ type: string; name: string; values: Record<string, unknown> }> } } };
   let outputs: Record<string, { value: unknown }>;
   const timings: Record<string, number> = {};
@@ -181,25 +192,37 @@ describe('terraform e2e: apply the dr-pilot-light stack into the emulator', func
   before(async () => {
     requireTerraform();
     emulator = await startEmulator();
-    const work = scratchDir('e2e');
-    const cliConfig = writeOfflineCliConfig(work);
+    proxy = await startRegionProxy(emulator.endpoint, PRIMARY_REGION);
+    work = scratchDir('e2e');
+    cliConfig = writeTestCliConfig(work);
 
     let t = Date.now();
     const inputs = bootstrap(work, emulator.endpoint, cliConfig);
     timings.bootstrapSeconds = since(t);
 
     t = Date.now();
-    const stackDir = synthStackTo(path.join(work, 'cdktf.out'), { emulator: { endpoint: emulator.endpoint }, omit: OMITTED, bundleDir: path.join(work, 'bundle') });
+    // The DR stack talks to AWS only through the proxy; the primary stack straight to the emulator.
+    const dirs = synthStacksTo(
+      path.join(work, 'cdktf.out'),
+      { emulator: { endpoint: proxy.endpoint }, omit: OMITTED, bundleDir: path.join(work, 'bundle') },
+      { emulator: { endpoint: emulator.endpoint } },
+    );
     timings.synthSeconds = since(t);
-    const overrides = path.join(stackDir, 'e2e.tfvars.json');
+    const overrides = path.join(work, 'e2e.tfvars.json');
     fs.writeFileSync(overrides, JSON.stringify({ ...inputs, primary_region: PRIMARY_REGION, dr_region: DR_REGION }, null, 2));
+    varArgs = [`-var-file=${TFVARS}`, `-var-file=${overrides}`];
 
-    tf = new TerraformWorkdir(stackDir, cliConfig);
+    const primary = new TerraformWorkdir(dirs.primary, cliConfig);
     t = Date.now();
-    tf.ok(['init', '-input=false', '-no-color']);
+    primary.init();
+    primary.ok(['apply', '-auto-approve', '-input=false', '-no-color', ...varArgs]);
+    timings.primaryApplySeconds = since(t);
+
+    tf = new TerraformWorkdir(dirs.dr, cliConfig);
+    t = Date.now();
+    tf.init();
     timings.initSeconds = since(t);
     t = Date.now();
-    varArgs = [`-var-file=${TFVARS}`, `-var-file=${overrides}`];
     tf.ok(['apply', '-auto-approve', '-input=false', '-no-color', ...varArgs]);
     timings.applySeconds = since(t);
     state = JSON.parse(tf.ok(['show', '-json', '-no-color']).stdout);
@@ -208,6 +231,8 @@ describe('terraform e2e: apply the dr-pilot-light stack into the emulator', func
 
   after(async () => {
     console.log(`      timings: ${JSON.stringify(timings)}`);
+    if (proxy) console.log(`      requests through the region proxy: ${JSON.stringify(await proxy.stats())}`);
+    await proxy?.close();
     await emulator?.stop();
   });
 
@@ -221,12 +246,55 @@ describe('terraform e2e: apply the dr-pilot-light stack into the emulator', func
     expect(doc.spec.modeParameter).to.equal('/dr/mode');
     expect(doc.spec.stateTable).to.equal('dr-dr-failover-state');
     expect(doc.spec.region).to.equal(DR_REGION);
-    expect(doc.spec.ecsServices.map((s) => s.name)).to.deep.equal(['frontend', 'notification-service', 'user-service', 'task-api', 'kafka']);
+    expect(doc.spec.ecsServices.map((s) => s.name)).to.deep.equal(['frontend', 'kafka', 'notification-service', 'task-api', 'user-service']);
     expect(doc.spec.autoScalingGroups.map((a) => a.name)).to.deep.equal(['dr-jenkins', 'dr-monitoring']);
     expect(doc.spec.autoScalingGroups[1].targetGroupArns).to.have.length(3);
     expect(doc.spec.failover.healthCheckId).to.equal(outputs.health_check_id.value);
     expect(doc.spec.failover).to.deep.include({ probeUrl: 'https://primary.app.example.com/health', probeTimeoutSeconds: 3, probeOnlyReadings: 10 });
     expect(text).not.to.contain('${');
+  });
+
+  it('the DR stack applied and planned with the primary region unreachable: it never asked for it', async () => {
+    const stats = await proxy.stats();
+    expect(stats.blocked, 'requests the DR stack signed for the primary region').to.equal(0);
+    expect(Object.keys(stats.passed)).to.include.members([DR_REGION, 'us-east-1']);
+    expect(stats.passed).not.to.have.property(PRIMARY_REGION);
+  });
+
+  it('the proxy does make the primary region unreachable: the primary stack cannot plan through it', async () => {
+    const dirs = synthStacksTo(path.join(work, 'cdktf.out-blocked'), { emulator: { endpoint: proxy.endpoint }, bundleDir: path.join(work, 'bundle') });
+    // One attempt: the provider retries a 503 up to 25 times with backoff (minutes), and the point is only that it fails.
+    const json = path.join(dirs.primary, 'cdk.tf.json');
+    const config = JSON.parse(fs.readFileSync(json, 'utf8')) as { provider: { aws: Array<Record<string, unknown>> } };
+    for (const p of config.provider.aws) p.max_retries = 1;
+    fs.writeFileSync(json, JSON.stringify(config, null, 2));
+    const primary = new TerraformWorkdir(dirs.primary, cliConfig);
+    primary.init();
+    const before = (await proxy.stats()).blocked;
+    const r = primary.run(['plan', '-input=false', '-no-color', ...varArgs]);
+    expect(r.status, r.stdout).to.equal(1);
+    expect((await proxy.stats()).blocked).to.be.greaterThan(before);
+  });
+
+  it('tags what the reconciler manages with pilot-light:environment, and moto returns the tags', async () => {
+    const want = { Key: ENVIRONMENT_TAG_KEY, Value: 'dr' };
+    const asg = (await new AutoScalingClient(clientConfig()).send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: ['dr-jenkins'] }))).AutoScalingGroups![0];
+    expect(asg.Tags!.map((t) => ({ Key: t.Key, Value: t.Value }))).to.deep.include(want);
+    const ecs = new ECSClient(clientConfig());
+    const svc = (await ecs.send(new DescribeServicesCommand({ cluster: 'dr', services: ['frontend'], include: ['TAGS'] }))).services![0];
+    expect(svc.tags).to.deep.include({ key: ENVIRONMENT_TAG_KEY, value: 'dr' });
+    const cluster = (await ecs.send(new DescribeClustersCommand({ clusters: ['dr'], include: ['TAGS'] }))).clusters![0];
+    expect(cluster.tags).to.deep.include({ key: ENVIRONMENT_TAG_KEY, value: 'dr' });
+    const db = (await new RDSClient(clientConfig()).send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: 'app-replica' }))).DBInstances![0];
+    expect(db.TagList).to.deep.include(want);
+    const tgArns = resourcesOf('aws_lb_target_group').map((r) => r.values.arn as string);
+    expect(tgArns).to.have.length(8);
+    const described = (await new ElasticLoadBalancingV2Client(clientConfig()).send(new DescribeTagsCommand({ ResourceArns: tgArns }))).TagDescriptions!;
+    for (const d of described) expect(d.Tags, d.ResourceArn).to.deep.include(want);
+  });
+
+  it('gives the DR side a credential it can read after a promotion: the secret replicated to the DR region', () => {
+    expect(outputs.db_credentials_secret_arn.value).to.match(new RegExp(`^arn:aws:secretsmanager:${DR_REGION}:\\d{12}:secret:app-primary/master-credentials-`));
   });
 
   it('creates the mode parameter at pilot-light', async () => {
@@ -364,5 +432,41 @@ describe('terraform e2e: apply the dr-pilot-light stack into the emulator', func
     expect(touchingReconcilerFields(changes), JSON.stringify(changes, null, 1)).to.deep.equal([]);
     expect(unexplained(changes), JSON.stringify(changes, null, 1)).to.deep.equal([]);
     expect((await ssm.send(new GetParameterCommand({ Name: '/dr/mode' }))).Parameter!.Value).to.equal('active');
+  });
+
+  /** Applies the DR stack with `workload`, then reconciles it (mode is active by now) until it converges. */
+  const applyAndReconcile = async (name: string, workload: Workload) => {
+    const file = path.join(work, `${name}.tfvars.json`);
+    fs.writeFileSync(file, JSON.stringify(workload, null, 1));
+    const t = Date.now();
+    tf.ok(['apply', '-auto-approve', '-input=false', '-no-color', ...varArgs, `-var-file=${file}`]);
+    timings[`${name}ApplySeconds`] = since(t);
+    Object.assign(process.env, emulatorEnv(emulator.endpoint));
+    const specName = outputs.spec_parameter_name.value as string;
+    const env = parseSpec((await new SSMClient(clientConfig()).send(new GetParameterCommand({ Name: specName }))).Parameter!.Value!, specName);
+    const port = createAwsPort({ region: env.spec.region, maxAttempts: 2, retryBaseDelayMs: 5 });
+    let result = await reconcileOnce(port, env, { trigger: { kind: 'resync' }, minBackoffMs: 5 });
+    // Instances and tasks start between passes (the reconciler requeues instead of waiting): a few passes at most.
+    for (let i = 0; i < 3 && result.outcome !== 'Converged'; i++) result = await reconcileOnce(port, env, { trigger: { kind: 'resync' }, minBackoffMs: 5 });
+    expect(result.outcome, JSON.stringify(result.status?.resources.filter((x) => !x.ready), null, 1)).to.equal('Converged');
+    return { env, port };
+  };
+
+  it('applies and reconciles a 12-service, 3-ASG workload (no code change)', async function () {
+    this.timeout(600_000);
+    const { env, port } = await applyAndReconcile('twelve', TWELVE_SERVICES_THREE_ASGS);
+    expect(env.spec.ecsServices.map((x) => x.name)).to.deep.equal(Object.keys(TWELVE_SERVICES_THREE_ASGS.ecs_services).sort());
+    expect(env.spec.autoScalingGroups.map((a) => a.name)).to.deep.equal(['dr-batch', 'dr-ci', 'dr-metrics']);
+    const services = await port.describeServices('dr', env.spec.ecsServices.map((x) => x.name));
+    expect(services.map((x) => x.desiredCount)).to.deep.equal(env.spec.ecsServices.map((x) => x.active.desiredCount));
+  });
+
+  it('applies and reconciles a 1-service, 0-ASG workload (services and groups removed by Terraform)', async function () {
+    this.timeout(600_000);
+    const { env } = await applyAndReconcile('one', ONE_SERVICE_NO_ASG);
+    expect(env.spec.ecsServices.map((x) => x.name)).to.deep.equal(['shop']);
+    expect(env.spec.autoScalingGroups).to.deep.equal([]);
+    const groups = (await new AutoScalingClient(clientConfig()).send(new DescribeAutoScalingGroupsCommand({}))).AutoScalingGroups ?? [];
+    expect(groups.map((g) => g.AutoScalingGroupName)).to.deep.equal([]);
   });
 });

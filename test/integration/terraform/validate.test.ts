@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import * as fs from 'fs';
 import * as path from 'path';
-import { requireTerraform, synthStackTo, TerraformWorkdir, writeOfflineCliConfig } from './terraform-cli';
+import { requireTerraform, synthStacksTo, TerraformWorkdir, writeTestCliConfig } from './terraform-cli';
 import { ROOT, scratchDir } from '../../unit/terraform/synth';
 
 const TFVARS = path.join(ROOT, 'environments', 'dr-pilot-light', 'terraform.tfvars');
@@ -17,25 +17,31 @@ function withValues(text: string, values: Record<string, string>): string {
   return out;
 }
 
-describe('terraform: the synthesized stack, checked by terraform itself (offline)', function () {
+describe('terraform: the synthesized stacks, checked by terraform itself (offline with a mirror)', function () {
   this.timeout(180_000);
   let tf: TerraformWorkdir;
+  let primary: TerraformWorkdir;
 
   before(() => {
     requireTerraform();
     const work = scratchDir('validate');
-    const stackDir = synthStackTo(path.join(work, 'cdktf.out'), { bundleDir: path.join(work, 'bundle') });
-    tf = new TerraformWorkdir(stackDir, writeOfflineCliConfig(work));
+    const dirs = synthStacksTo(path.join(work, 'cdktf.out'), { bundleDir: path.join(work, 'bundle'), backend: { kind: 'local', allowed: false } });
+    const cliConfig = writeTestCliConfig(work);
+    tf = new TerraformWorkdir(dirs.dr, cliConfig);
+    primary = new TerraformWorkdir(dirs.primary, cliConfig);
     // A local backend init is offline too, and `console` (below) needs an initialized backend.
-    tf.ok(['init', '-input=false', '-no-color']);
+    tf.init();
+    primary.init();
   });
 
-  it('terraform validate passes', () => {
-    const r = tf.run(['validate', '-json', '-no-color']);
-    const result = JSON.parse(r.stdout) as { valid: boolean; diagnostics: unknown[] };
-    expect(result.diagnostics, r.stdout).to.deep.equal([]);
-    expect(result.valid).to.equal(true);
-  });
+  for (const [name, dir] of [['DR', () => tf], ['primary', () => primary]] as const) {
+    it(`terraform validate passes (${name} stack)`, () => {
+      const r = dir().run(['validate', '-json', '-no-color']);
+      const result = JSON.parse(r.stdout) as { valid: boolean; diagnostics: unknown[] };
+      expect(result.diagnostics, r.stdout).to.deep.equal([]);
+      expect(result.valid).to.equal(true);
+    });
+  }
 
   it('the shipped terraform.tfvars passes every variable validation', () => {
     const r = tf.run(['console', '-no-color', `-var-file=${TFVARS}`], 'var.drill_schedule_expression\n');

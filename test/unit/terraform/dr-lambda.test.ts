@@ -58,7 +58,7 @@ const base = (): BaseProps => ({
     healthCheckId: 'hc-1',
     asgs: [
       {
-        arn: 'arn:aws:autoscaling:eu-central-1:123456789012:autoScalingGroup:uuid:autoScalingGroupName/dr-jenkins',
+        arns: ['arn:aws:autoscaling:eu-central-1:123456789012:autoScalingGroup:uuid:autoScalingGroupName/dr-jenkins'],
         maxSizeLimit: 3,
         minSizeLimit: 1,
         instanceTypes: ['t3.medium', 'm5.large'],

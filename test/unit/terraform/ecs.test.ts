@@ -1,26 +1,28 @@
 import { expect } from 'chai';
 import { Construct } from 'constructs';
-import { Ecs, EcsProps, DrServiceProps, DrAsgProps, SERVICE_RECONCILER_OWNED_FIELDS } from '../../../modules/ecs';
+import { TerraformVariable } from 'cdktf';
+import { Ecs, EcsProps, EcsServiceConfig, AsgConfig, SERVICE_RECONCILER_OWNED_FIELDS, DEFAULT_ROUTE_PRIORITY } from '../../../modules/ecs';
 import { ASG_RECONCILER_OWNED_FIELDS } from '../../../modules/ecs/asg';
-import { resourceAt, resources, synthModule, Synthesized, TestProviders } from './synth';
+import { ENVIRONMENT_TAG_KEY } from '../../../modules/tags';
+import { resourceAt, synthModule, Synthesized, TestProviders } from './synth';
 
 type BaseProps = Omit<EcsProps, 'provider'>;
 
-const frontend: DrServiceProps = { name: 'frontend', image: 'nginx', containerPort: 80, desiredCount: 0, capacityProvider: 'FARGATE_SPOT', route: { pathPattern: '/' } };
-const kafka: DrServiceProps = { name: 'kafka', image: 'kafka', containerPort: 9092, desiredCount: 1, capacityProvider: 'FARGATE_SPOT' };
-const jenkins: DrAsgProps = {
-  name: 'jenkins',
-  instanceTypes: ['t3.medium', 'm5.large'],
-  capacity: { minSize: 0, maxSize: 1, desiredCapacity: 0, onDemandPercentage: 0 },
-  targets: [{ name: 'jenkins', port: 8080, pathPattern: '/jenkins/*', healthCheckPath: '/jenkins/login' }],
+const frontend: EcsServiceConfig = { image: 'nginx', container_port: 80, route: { default: true }, pilot_light: { desired_count: 0, capacity_provider: 'FARGATE_SPOT' }, active: { desired_count: 2, capacity_provider: 'FARGATE' } };
+const kafka: EcsServiceConfig = { image: 'kafka', container_port: 9092, pilot_light: { desired_count: 1, capacity_provider: 'FARGATE_SPOT' }, active: { desired_count: 3, capacity_provider: 'FARGATE' } };
+const jenkins: AsgConfig = {
+  instance_types: ['t3.medium', 'm5.large'],
+  targets: { jenkins: { port: 8080, health_check_path: '/jenkins/login', route: { priority: 40, path_patterns: ['/jenkins/*'] } } },
+  pilot_light: { min_size: 0, max_size: 1, desired_capacity: 0, on_demand_percentage: 0 },
+  active: { min_size: 1, max_size: 3, desired_capacity: 1, on_demand_percentage: 100 },
 };
 
 const base: BaseProps = {
   vpcId: 'vpc-0123',
   privateSubnetIds: ['subnet-a', 'subnet-b'],
   publicSubnetIds: ['subnet-c', 'subnet-d'],
-  services: [frontend, kafka],
-  asgs: [jenkins],
+  services: { frontend, kafka },
+  asgs: { jenkins },
   imageId: 'ami-0123',
 };
 
@@ -30,10 +32,18 @@ function synth(props: Partial<BaseProps> = {}): Synthesized {
   });
 }
 
+/** The value of the local whose logical id starts with `ecs_<name>_`. */
+function local(s: Synthesized, name: string): unknown {
+  const locals = (s as unknown as { locals: Record<string, unknown> }).locals;
+  const key = Object.keys(locals).find((k) => k.startsWith(`ecs_${name}_`));
+  if (!key) throw new Error(`no local ${name} among ${Object.keys(locals).join(', ')}`);
+  return locals[key];
+}
+
 describe('terraform: ecs module', () => {
-  describe('props → resource properties', () => {
+  describe('props → resource properties (one resource per kind, for_each over the workload)', () => {
     const cases: Record<string, { props: Partial<BaseProps>; type: string; at: string; want: Record<string, unknown> }> = {
-      'cluster dr': { props: {}, type: 'aws_ecs_cluster', at: 'ecs_cluster', want: { name: 'dr', provider: 'aws.dr' } },
+      'cluster dr, tagged for the reconciler': { props: {}, type: 'aws_ecs_cluster', at: 'ecs_cluster', want: { name: 'dr', provider: 'aws.dr', tags: { [ENVIRONMENT_TAG_KEY]: 'dr' } } },
       'cluster name override': { props: { clusterName: 'dr-blue' }, type: 'aws_ecs_cluster', at: 'ecs_cluster', want: { name: 'dr-blue' } },
       'FARGATE and FARGATE_SPOT, spot by default': {
         props: {},
@@ -41,85 +51,64 @@ describe('terraform: ecs module', () => {
         at: 'capacity-providers',
         want: { capacity_providers: ['FARGATE', 'FARGATE_SPOT'], default_capacity_provider_strategy: [{ capacity_provider: 'FARGATE_SPOT', weight: 1, base: 0 }] },
       },
-      'service at pilot-light values, awsvpc, reconciler-owned fields ignored': {
+      'services at pilot-light values, awsvpc, tagged, reconciler-owned fields ignored': {
         props: {},
         type: 'aws_ecs_service',
-        at: 'service-frontend',
+        at: 'ecs_service',
         want: {
-          name: 'frontend',
-          desired_count: 0,
-          capacity_provider_strategy: [{ capacity_provider: 'FARGATE_SPOT', weight: 1, base: 0 }],
+          name: '${each.key}',
+          desired_count: '${each.value.pilot_light.desired_count}',
+          capacity_provider_strategy: [{ capacity_provider: '${each.value.pilot_light.capacity_provider}', weight: 1, base: 0 }],
           network_configuration: { subnets: ['subnet-a', 'subnet-b'], security_groups: ['${aws_security_group.ecs_service-sg_A905D7AF.id}'], assign_public_ip: false },
+          tags: { [ENVIRONMENT_TAG_KEY]: 'dr' },
+          propagate_tags: 'SERVICE',
           lifecycle: { ignore_changes: [...SERVICE_RECONCILER_OWNED_FIELDS] },
         },
       },
-      'a service without a route has no load balancer': {
-        props: {},
-        type: 'aws_ecs_service',
-        at: 'service-kafka',
-        want: { name: 'kafka', desired_count: 1 },
-      },
-      'service target group: ip targets': {
+      'service target groups: ip targets for routed services, tagged': {
         props: {},
         type: 'aws_lb_target_group',
-        at: 'tg-frontend',
-        want: { name: 'dr-frontend', target_type: 'ip', port: 80, protocol: 'HTTP' },
+        at: 'tg-service',
+        want: { name: 'dr-${each.key}', target_type: 'ip', port: '${each.value.container_port}', protocol: 'HTTP', tags: { [ENVIRONMENT_TAG_KEY]: 'dr' } },
       },
-      'ASG target group: instance targets, health path': {
+      'ASG target groups: instance targets, health path, tagged': {
         props: {},
         type: 'aws_lb_target_group',
-        at: 'tg-jenkins',
-        want: { name: 'dr-jenkins', target_type: 'instance', port: 8080, health_check: { path: '/jenkins/login', matcher: '200-399', interval: 30, healthy_threshold: 2, unhealthy_threshold: 3 } },
+        at: 'tg-asg',
+        want: { name: 'dr-${each.key}', target_type: 'instance', port: '${each.value.port}', health_check: { path: '${each.value.health_check_path}', matcher: '200-399', interval: 30, healthy_threshold: 2, unhealthy_threshold: 3 } },
       },
-      'ASG dr-jenkins: spot, pilot-light capacity, reconciler-owned fields ignored': {
+      'ASGs dr-<key>: pilot-light capacity, environment tag on the group and its instances, reconciler-owned fields ignored': {
         props: {},
         type: 'aws_autoscaling_group',
-        at: 'asg-jenkins_group',
+        at: 'asg_group',
         want: {
-          name: 'dr-jenkins',
-          min_size: 0,
-          max_size: 1,
-          desired_capacity: 0,
+          name: 'dr-${each.key}',
+          min_size: '${each.value.pilot_light.min_size}',
+          max_size: '${each.value.pilot_light.max_size}',
+          desired_capacity: '${each.value.pilot_light.desired_capacity}',
           vpc_zone_identifier: ['subnet-a', 'subnet-b'],
+          tag: [
+            { key: 'Name', value: 'dr-${each.key}', propagate_at_launch: true },
+            { key: ENVIRONMENT_TAG_KEY, value: 'dr', propagate_at_launch: true },
+          ],
           lifecycle: { ignore_changes: [...ASG_RECONCILER_OWNED_FIELDS] },
         },
       },
-      'launch template: IMDSv2, encrypted root volume': {
+      'launch templates: IMDSv2, per ASG key': {
         props: {},
         type: 'aws_launch_template',
-        at: 'asg-jenkins_launch-template',
-        want: { name: 'dr-jenkins', image_id: 'ami-0123', metadata_options: { http_endpoint: 'enabled', http_tokens: 'required', http_put_response_hop_limit: 1 } },
+        at: 'asg_launch-template',
+        want: { name: 'dr-${each.key}', image_id: 'ami-0123', metadata_options: { http_endpoint: 'enabled', http_tokens: 'required', http_put_response_hop_limit: 1 } },
       },
-      'cluster: Container Insights on (FSBP ECS.12)': { props: {}, type: 'aws_ecs_cluster', at: 'ecs_cluster', want: { setting: [{ name: 'containerInsights', value: 'enabled' }] } },
-      'public ALB: internet-facing, deletion protection (ELB.6), access logs off without a bucket (ELB.5)': {
-        props: {},
-        type: 'aws_lb',
-        at: 'ecs_alb',
-        want: { name: 'dr-alb', internal: false, subnets: ['subnet-c', 'subnet-d'], enable_deletion_protection: true, access_logs: { bucket: '', prefix: 'dr-alb', enabled: '${!(length("") < 1)}' } },
-      },
-      'internal ALB of the tools: private subnets, never internet-facing': {
-        props: { accessLogsBucket: 'dr-logs' },
-        type: 'aws_lb',
-        at: 'internal-alb',
-        want: { name: 'dr-internal-alb', internal: true, subnets: ['subnet-a', 'subnet-b'], enable_deletion_protection: true, access_logs: { bucket: 'dr-logs', prefix: 'dr-internal-alb', enabled: '${!(length("dr-logs") < 1)}' } },
-      },
-      'port 80 redirects to 443 when HTTPS': {
-        props: { certificateArn: 'arn:aws:acm:eu-central-1:123456789012:certificate/abc' },
-        type: 'aws_lb_listener',
-        at: 'ecs_listener-redirect',
-        want: { port: 80, protocol: 'HTTP', default_action: [{ type: 'redirect', redirect: { port: '443', protocol: 'HTTPS', status_code: 'HTTP_301' } }] },
-      },
-      'ASG: ELB health checks with a grace period (FSBP AutoScaling.1)': {
-        props: {},
-        type: 'aws_autoscaling_group',
-        at: 'asg-jenkins_group',
-        want: { health_check_type: 'ELB', health_check_grace_period: 600 },
-      },
-      'HTTP listener on 80 without a certificate': {
+      'HTTP listener on 80 without a certificate, 404 for unrouted requests': {
         props: {},
         type: 'aws_lb_listener',
         at: 'listener',
-        want: { port: '${!(length("") < 1) ? 443 : 80}', protocol: '${!(length("") < 1) ? "HTTPS" : "HTTP"}', certificate_arn: '${!(length("") < 1) ? "" : null}' },
+        want: {
+          port: '${!(length("") < 1) ? 443 : 80}',
+          protocol: '${!(length("") < 1) ? "HTTPS" : "HTTP"}',
+          default_action: [{ type: 'fixed-response', fixed_response: { content_type: 'text/plain', status_code: '404', message_body: 'not found' } }],
+        },
       },
     };
     for (const [name, c] of Object.entries(cases)) {
@@ -129,69 +118,59 @@ describe('terraform: ecs module', () => {
     }
   });
 
-  it('ASG: mixed instances policy with 0 % on-demand at pilot light, attached to its target groups', () => {
-    const asg = resourceAt(synth(), 'aws_autoscaling_group', 'asg-jenkins_group');
-    const policy = asg.mixed_instances_policy as { instances_distribution: Record<string, unknown>; launch_template: Record<string, unknown> };
-    expect(policy.instances_distribution).to.deep.include({ on_demand_base_capacity: 0, on_demand_percentage_above_base_capacity: 0, spot_allocation_strategy: 'price-capacity-optimized' });
-    expect(JSON.stringify(policy.launch_template)).to.contain('t3.medium').and.contain('m5.large');
-    expect(asg.target_group_arns).to.have.length(1);
-    expect((asg.target_group_arns as string[])[0]).to.match(/aws_lb_target_group\.ecs_tg-jenkins_/);
-  });
-
-  it('routes by path: the / service is the default action, others get rules', () => {
+  it('fills a literal workload with the variables\' defaults (the same shape for_each reads from tfvars)', () => {
     const s = synth();
-    const listener = resourceAt(s, 'aws_lb_listener', 'listener');
-    expect(listener.default_action).to.deep.equal([{ type: 'forward', target_group_arn: '${aws_lb_target_group.ecs_tg-frontend_' + idHash(s, 'aws_lb_target_group', 'ecs_tg-frontend') + '.arn}' }]);
-    const rules = resources(s, 'aws_lb_listener_rule');
-    expect(rules.map((r) => (r.condition as Array<{ path_pattern: { values: string[] } }>)[0].path_pattern.values)).to.deep.equal([['/jenkins/*']]);
+    expect(local(s, 'services')).to.deep.equal({
+      frontend: { cpu: 256, memory_mb: 512, health_check_path: '/', ...frontend, route: { default: true, priority: null, path_patterns: [], host_headers: [] } },
+      kafka: { cpu: 256, memory_mb: 512, health_check_path: '/', ...kafka, route: null },
+    });
+    expect((local(s, 'asgs') as Record<string, { root_volume_gb: number; targets: Record<string, unknown> }>).jenkins).to.deep.include({
+      root_volume_gb: 30,
+      targets: { jenkins: { port: 8080, health_check_path: '/jenkins/login', route: { default: false, priority: 40, path_patterns: ['/jenkins/*'], host_headers: [] } } },
+    });
   });
 
-  it('routes the tools on the internal ALB only, reachable from the VPC by default', () => {
+  it('passes a variable through untouched (its own validation and optional() defaults apply)', () => {
+    const s = synthModule((scope, p) => {
+      const services = new TerraformVariable(scope, 'ecs_services', { type: 'any' });
+      new Ecs(scope, 'ecs', { ...base, services: services.value, provider: p.dr });
+    });
+    expect(local(s, 'services')).to.equal('${var.ecs_services}');
+  });
+
+  it('routes: one rule per routed entry, the default route as /* at the last priority, path and host conditions as dynamic blocks', () => {
+    const rule = resourceAt(synth(), 'aws_lb_listener_rule', 'rule-service');
+    expect(rule.priority).to.equal(`\${each.value.route.default ? ${DEFAULT_ROUTE_PRIORITY} : each.value.route.priority}`);
+    const dynamic = (rule.dynamic as { condition: { for_each: string; content: { dynamic: Record<string, unknown> } } }).condition;
+    expect(dynamic.for_each).to.contain('path = each.value.route.default ? ["/*"] : each.value.route.path_patterns').and.contain('host = each.value.route.default ? [] : each.value.route.host_headers');
+    expect(Object.keys(dynamic.content.dynamic).sort()).to.deep.equal(['host_header', 'path_pattern']);
+  });
+
+  it('services get a load_balancer block only when routed; ASGs attach to their own targets\' groups', () => {
     const s = synth();
-    const [rule] = resources(s, 'aws_lb_listener_rule');
-    expect(rule.listener_arn).to.match(/^\$\{aws_lb_listener\.ecs_internal-listener_[0-9A-F]+\.arn\}$/);
-    const toolIngress = resourceAt(s, 'aws_vpc_security_group_ingress_rule', 'instance-ingress-jenkins');
-    expect(toolIngress.referenced_security_group_id).to.match(/aws_security_group\.ecs_internal-alb-sg_/);
-    expect(resourceAt(s, 'aws_vpc_security_group_ingress_rule', 'internal-alb-ingress').for_each).to.match(/data\.aws_vpc\.ecs_vpc_[0-9A-F]+\.cidr_block/);
-    expect(resourceAt(synth({ internalToolsIngressCidrs: ['10.8.0.0/16'] }), 'aws_vpc_security_group_ingress_rule', 'internal-alb-ingress').for_each).to.contain('10.8.0.0/16');
+    const service = resourceAt(s, 'aws_ecs_service', 'ecs_service');
+    expect((service.dynamic as { load_balancer: { for_each: string } }).load_balancer.for_each).to.equal('${each.value.route == null ? [] : [each.key]}');
+    const asg = resourceAt(s, 'aws_autoscaling_group', 'asg_group');
+    expect(asg.target_group_arns).to.match(/^\$\{\[for t, g in local\.ecs_asg-targets_\w+ : aws_lb_target_group\.ecs_tg-asg_\w+\[t\]\.arn if g\.asg == each\.key\]\}$/);
+    const override = ((asg.mixed_instances_policy as { launch_template: { dynamic: { override: unknown } } }).launch_template.dynamic.override);
+    expect(override).to.deep.equal({ for_each: '${each.value.instance_types}', content: { instance_type: '${override.value}' } });
   });
 
-  it('a real deploy needs a certificate (precondition); only the emulator run may serve plain HTTP', () => {
-    const real = resourceAt(synth(), 'aws_lb_listener', 'ecs_listener') as { lifecycle: { precondition: Array<{ condition: string; error_message: string }> } };
-    expect(real.lifecycle.precondition).to.have.length(1);
-    expect(real.lifecycle.precondition[0].condition).to.equal('${!(length("") < 1)}');
-    expect(real.lifecycle.precondition[0].error_message).to.contain('dr_certificate_arn must be an ACM certificate ARN');
-    expect(resourceAt(synth({ allowPlainHttp: true }), 'aws_lb_listener', 'ecs_listener')).not.to.have.property('lifecycle');
-    const redirect = resourceAt(synth(), 'aws_lb_listener', 'ecs_listener-redirect');
-    expect(redirect.count).to.equal('${!(length("") < 1) ? 1 : 0}');
+  it('opens each service port once (AWS refuses duplicate security group rules)', () => {
+    const rule = resourceAt(synth(), 'aws_vpc_security_group_ingress_rule', 'service-peer-ingress');
+    expect(rule.for_each).to.match(/^\$\{toset\(\[for s in values\(local\.ecs_services_\w+\) : tostring\(s\.container_port\)\]\)\}$/);
   });
 
-  it('the task execution trust names this account (aws:SourceAccount, aws:SourceArn)', () => {
-    const s = synth();
-    const trust = Object.entries(s.data!.aws_iam_policy_document).find(([id]) => id.startsWith('ecs_task-execution-trust_'))![1] as {
-      statement: Array<{ condition: Array<{ test: string; variable: string; values: string[] }> }>;
-    };
-    expect(trust.statement[0].condition.map((c) => `${c.test} ${c.variable}`)).to.deep.equal(['StringEquals aws:SourceAccount', 'ArnLike aws:SourceArn']);
-    expect(trust.statement[0].condition[1].values[0]).to.match(/^arn:\$\{[^}]+\}:ecs:\$\{[^}]+\}:\$\{[^}]+\}:\*$/);
-  });
-
-  it('uses an HTTPS listener on 443 when a certificate is given', () => {
-    const arn = 'arn:aws:acm:eu-central-1:123456789012:certificate/abc';
-    const listener = resourceAt(synth({ certificateArn: arn }), 'aws_lb_listener', 'listener');
-    expect(listener.certificate_arn).to.equal(`\${!(length("${arn}") < 1) ? "${arn}" : null}`);
-  });
-
-  describe('rejects bad props, naming the value', () => {
+  describe('rejects a bad literal workload, naming the value', () => {
     const cases: Record<string, { props: Partial<BaseProps>; error: string }> = {
-      'capacity provider': { props: { services: [{ ...kafka, capacityProvider: 'EC2' }] }, error: 'services.kafka.capacityProvider must be "FARGATE" or "FARGATE_SPOT", got: "EC2"' },
-      'negative desired count': { props: { services: [{ ...kafka, desiredCount: -1 }] }, error: 'services.kafka.desiredCount must be an integer between 0 and 10000, got: -1' },
-      'port 0': { props: { services: [{ ...kafka, containerPort: 0 }] }, error: 'services.kafka.containerPort must be an integer between 1 and 65535, got: 0' },
-      'duplicate service': { props: { services: [kafka, kafka] }, error: 'services[].name must be unique, got: "kafka"' },
-      'name too long for a target group': { props: { services: [{ ...kafka, name: 'a-very-long-service-name-for-a-tg' }] }, error: 'services[].name must be lower-case letters, digits and hyphens, at most 29 characters' },
-      'two default routes': { props: { services: [frontend, { ...kafka, route: { pathPattern: '/' } }] }, error: 'only one route may be the default ("/"), got: ["frontend","kafka"]' },
-      'desired above max': { props: { asgs: [{ ...jenkins, capacity: { minSize: 0, maxSize: 1, desiredCapacity: 2, onDemandPercentage: 0 } }] }, error: 'dr-jenkins.capacity.desiredCapacity must be <= maxSize (1), got: 2' },
-      'on-demand 101 %': { props: { asgs: [{ ...jenkins, capacity: { minSize: 0, maxSize: 1, desiredCapacity: 0, onDemandPercentage: 101 } }] }, error: 'dr-jenkins.capacity.onDemandPercentage must be an integer between 0 and 100, got: 101' },
-      'no instance types': { props: { asgs: [{ ...jenkins, instanceTypes: [] }] }, error: 'dr-jenkins.instanceTypes must have at least 1 item(s), got: []' },
+      'capacity provider': { props: { services: { kafka: { ...kafka, active: { desired_count: 1, capacity_provider: 'EC2' } } } }, error: 'services.kafka.active.capacity_provider must be "FARGATE" or "FARGATE_SPOT", got: "EC2"' },
+      'negative desired count': { props: { services: { kafka: { ...kafka, pilot_light: { desired_count: -1, capacity_provider: 'FARGATE_SPOT' } } } }, error: 'services.kafka.pilot_light.desired_count must be an integer between 0 and 10000, got: -1' },
+      'port 0': { props: { services: { kafka: { ...kafka, container_port: 0 } } }, error: 'services.kafka.container_port must be an integer between 1 and 65535, got: 0' },
+      'name too long for a target group': { props: { services: { 'a-very-long-service-name-for-a-tg': kafka } }, error: 'services key must be lower-case letters, digits and hyphens, at most 29 characters, got: "a-very-long-service-name-for-a-tg"' },
+      'a rule without a priority': { props: { services: { kafka: { ...kafka, route: { path_patterns: ['/k/*'] } } } }, error: 'services.kafka.route.priority is required unless the route is the default' },
+      'desired above max': { props: { asgs: { jenkins: { ...jenkins, pilot_light: { min_size: 0, max_size: 1, desired_capacity: 2, on_demand_percentage: 0 } } } }, error: 'asgs.jenkins.pilot_light.desiredCapacity must be <= maxSize (1), got: 2' },
+      'on-demand 101 %': { props: { asgs: { jenkins: { ...jenkins, active: { min_size: 1, max_size: 3, desired_capacity: 1, on_demand_percentage: 101 } } } }, error: 'asgs.jenkins.active.onDemandPercentage must be an integer between 0 and 100, got: 101' },
+      'no instance types': { props: { asgs: { jenkins: { ...jenkins, instance_types: [] } } }, error: 'asgs.jenkins.instance_types must have at least 1 item(s), got: []' },
       'one public subnet': { props: { publicSubnetIds: ['subnet-c'] }, error: 'publicSubnetIds must have at least 2 item(s), got: ["subnet-c"]' },
     };
     for (const [name, c] of Object.entries(cases)) {
@@ -201,9 +180,3 @@ describe('terraform: ecs module', () => {
     }
   });
 });
-
-/** The hash suffix of a resource's logical id. */
-function idHash(s: Synthesized, type: string, prefix: string): string {
-  const id = Object.keys(s.resource[type]).find((k) => k.startsWith(`${prefix}_`));
-  return (id ?? '').slice(prefix.length + 1);
-}

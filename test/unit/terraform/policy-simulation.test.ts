@@ -13,6 +13,7 @@ import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { ReconcilerResources, reconcilerPolicyStatements, STATE_TABLE_KEYS } from '../../../modules/dr-lambda/policy';
 import { STATUS_KEY } from '../../../reconciler/status';
 import { MODE_REQUEST_KEY } from '../../../reconciler/mode';
+import { REQUEUE_KEY } from '../../../reconciler/handler';
 import { IamPolicy, PolicyDocumentStatement, toIamPolicy } from './policy-check';
 import { ServicePublisher, topicKeyPolicy, topicPolicy } from '../../../modules/route53-failover';
 import { guardrailStatements } from '../../../modules/dr-lambda/guardrail';
@@ -51,7 +52,7 @@ const RESOURCES: ReconcilerResources = {
   replicaArn: REPLICA,
   alarmArn: `arn:aws:cloudwatch:us-east-1:${ACCOUNT}:alarm:dr-primary-health`,
   healthCheckId: 'abcdef01-2345-6789-abcd-ef0123456789',
-  asgs: [{ arn: JENKINS, maxSizeLimit: 3, minSizeLimit: 1, instanceTypes: ['t3.medium', 't3a.medium', 'm5.large'] }],
+  asgs: [{ arns: [JENKINS], maxSizeLimit: 3, minSizeLimit: 1, instanceTypes: ['t3.medium', 't3a.medium', 'm5.large'] }],
   launchTemplateArns: [LT],
   imageId: AMI,
   instanceSubnetIds: ['subnet-0123456789abcdef1', 'subnet-0123456789abcdef2'],
@@ -219,9 +220,9 @@ describe('terraform: the reconciler policy in an IAM simulator (rules S8, S12)',
   });
 
   it('the table keys are the ones the reconciler uses', () => {
-    const aws = fs.readFileSync(path.join(__dirname, '..', '..', '..', '..', 'reconciler', 'aws.ts'), 'utf8');
+    const aws = fs.readFileSync(path.join(__dirname, '..', '..', '..', '..', 'reconciler', 'aws', 'clients.ts'), 'utf8');
     const lease = /const LEASE_KEY = '([^']+)'/.exec(aws)?.[1];
-    expect(STATE_TABLE_KEYS).to.include.members([lease, STATUS_KEY, MODE_REQUEST_KEY]);
+    expect(STATE_TABLE_KEYS).to.include.members([lease, STATUS_KEY, MODE_REQUEST_KEY, REQUEUE_KEY]);
   });
 
   describe('the simulated policy is the synthesized one', () => {

@@ -36,8 +36,8 @@ describe('terraform: IAM policies (rule S8)', () => {
         'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem',
         'rds:DescribeDBInstances', 'rds:PromoteReadReplica',
         'cloudwatch:GetMetricStatistics', 'cloudwatch:DescribeAlarms',
-        // One UpdateAutoScalingGroup statement per group (each has its own size limits).
-        'autoscaling:DescribeAutoScalingGroups', 'autoscaling:UpdateAutoScalingGroup', 'autoscaling:UpdateAutoScalingGroup',
+        // One UpdateAutoScalingGroup statement for the for_each groups, limited to the largest size any asks for.
+        'autoscaling:DescribeAutoScalingGroups', 'autoscaling:UpdateAutoScalingGroup',
         'ec2:RunInstances', 'ec2:RunInstances', 'ec2:RunInstances', 'ec2:CreateTags',
         'ecs:DescribeServices', 'ecs:UpdateService', 'ecs:ListTasks', 'ecs:DescribeTasks',
         'elasticloadbalancing:DescribeTargetGroups', 'elasticloadbalancing:DescribeTargetHealth',

@@ -1,20 +1,20 @@
 import { expect } from 'chai';
-import { AWS_SERVICES_USED, STACK_NAME } from '../../../modules/stack';
+import { AWS_SERVICES_USED, PRIMARY_STACK_NAME, STACK_NAME } from '../../../modules/stack';
+import { backendSettingsFromEnv, LOCAL_STATE_REFUSAL } from '../../../modules/backend';
 import { ASG_RECONCILER_OWNED_FIELDS } from '../../../modules/ecs/asg';
 import { SERVICE_RECONCILER_OWNED_FIELDS } from '../../../modules/ecs';
-import { resources, resourceAt, ROOT, synthStack, Synthesized } from './synth';
+import { resources, resourceAt, ROOT, synthPrimaryStack, synthStack, Synthesized } from './synth';
 
-describe('terraform: dr-pilot-light stack', () => {
+describe('terraform: the dr-pilot-light stacks', () => {
   let s: Synthesized;
   before(function () {
     this.timeout(60_000);
     s = synthStack();
   });
 
-  it('has three AWS providers: primary (default), DR (alias dr), us-east-1 (alias us_east_1)', () => {
+  it('has two AWS providers, DR (alias dr) and us-east-1 (alias us_east_1), and none in the primary region', () => {
     const providers = s.provider!.aws.map((p) => ({ alias: p.alias, region: p.region }));
     expect(providers).to.deep.equal([
-      { alias: undefined, region: '${var.primary_region}' },
       { alias: 'dr', region: '${var.dr_region}' },
       { alias: 'us_east_1', region: 'us-east-1' },
     ]);
@@ -24,24 +24,74 @@ describe('terraform: dr-pilot-light stack', () => {
     }
   });
 
-  it('uses an explicit local backend with a relative path, and no absolute path anywhere', () => {
-    expect(s.terraform).to.deep.include({ backend: { local: { path: `terraform.${STACK_NAME}.tfstate` } } });
-    expect(JSON.stringify(s)).not.to.contain(ROOT);
+  it('the primary stack has one provider, in the primary region, and holds only the created primary and its secret', () => {
+    const p = synthPrimaryStack();
+    expect(p.provider!.aws.map((x) => ({ alias: x.alias, region: x.region }))).to.deep.equal([{ alias: undefined, region: '${var.primary_region}' }]);
+    expect(Object.keys(p.resource).sort()).to.deep.equal(['aws_db_instance', 'aws_secretsmanager_secret', 'aws_secretsmanager_secret_version', 'terraform_data']);
+    expect(p.terraform).to.deep.include({ backend: { local: { path: `terraform.${PRIMARY_STACK_NAME}.tfstate` } } });
+  });
+
+  it("derives the created primary's ARN from variables and the DR region's account (no primary-region call, no remote state)", () => {
+    const replica = resourceAt(s, 'aws_db_instance', 'database_replica');
+    expect(replica.replicate_source_db).to.equal(
+      '${(length(var.primary_db_arn) < 1) ? "arn:${data.aws_partition.partition.partition}:rds:${var.primary_region}:${data.aws_caller_identity.account.account_id}:db:${var.primary_db_identifier}" : var.primary_db_arn}',
+    );
+    expect(JSON.stringify(s)).not.to.contain('terraform_remote_state');
+  });
+
+  describe('state backend (chosen from the environment, no code change)', () => {
+    it('by default: a local file with a relative path, and every plan refused with a clear message', () => {
+      expect(s.terraform).to.deep.include({ backend: { local: { path: `terraform.${STACK_NAME}.tfstate` } } });
+      expect(JSON.stringify(s)).not.to.contain(ROOT);
+      const guard = (s.resource as unknown as Record<string, Record<string, { lifecycle: { precondition: Array<{ error_message: string }> } }>>).terraform_data.pilot_light_state_guard;
+      expect(guard.lifecycle.precondition[0].error_message).to.equal(LOCAL_STATE_REFUSAL);
+    });
+
+    it('PILOT_LIGHT_ALLOW_LOCAL_STATE=1: local, no refusal', () => {
+      const local = synthStack({ backend: backendSettingsFromEnv({ PILOT_LIGHT_ALLOW_LOCAL_STATE: '1' }) });
+      expect(local.resource).not.to.have.property('terraform_data');
+    });
+
+    it('PILOT_LIGHT_STATE_BUCKET: S3, encrypted, locked with a lock file, one key per stack', () => {
+      const env = { PILOT_LIGHT_STATE_BUCKET: 'acme-tfstate', PILOT_LIGHT_STATE_REGION: 'eu-north-1' };
+      const remote = synthStack({ backend: backendSettingsFromEnv(env) });
+      expect(remote.terraform).to.deep.include({
+        backend: { s3: { bucket: 'acme-tfstate', region: 'eu-north-1', key: 'pilot-light/dr-pilot-light/terraform.tfstate', encrypt: true, use_lockfile: true } },
+      });
+      expect(remote.resource).not.to.have.property('terraform_data');
+      const primary = synthPrimaryStack({ backend: backendSettingsFromEnv({ ...env, PILOT_LIGHT_STATE_KEY_PREFIX: 'teams/shop/' }) });
+      expect((primary.terraform as { backend: { s3: { key: string } } }).backend.s3.key).to.equal('teams/shop/dr-pilot-light-primary/terraform.tfstate');
+    });
+
+    it('a bucket without its region is refused, naming the setting', () => {
+      expect(() => backendSettingsFromEnv({ PILOT_LIGHT_STATE_BUCKET: 'acme-tfstate' })).to.throw(
+        "PILOT_LIGHT_STATE_REGION must be the state bucket's region (e.g. eu-central-1) when PILOT_LIGHT_STATE_BUCKET is set, got: \"\"",
+      );
+    });
+
+    it('the emulator: local, never refused', () => {
+      const e = synthStack({ emulator: { endpoint: 'http://127.0.0.1:5000' } });
+      expect(e.terraform).to.deep.include({ backend: { local: { path: `terraform.${STACK_NAME}.tfstate` } } });
+      expect(e.resource).not.to.have.property('terraform_data');
+    });
   });
 
   it('pins the provider version the offline mirror carries', () => {
     expect((s.terraform as { required_providers: { aws: { version: string } } }).required_providers.aws.version).to.equal('5.100.0');
   });
 
-  it('names resources as the runbooks do', () => {
+  it('names resources as the runbooks do (the workload\'s names come from the tfvars: workload.test.ts)', () => {
     const names = (type: string, attr = 'name') => resources(s, type).map((r) => r[attr]);
     expect(names('aws_lambda_function', 'function_name')).to.deep.equal(['dr-dr-failover']);
     expect(names('aws_cloudwatch_log_group')).to.include('/aws/lambda/dr-dr-failover');
     expect(names('aws_cloudwatch_event_rule')).to.include('dr-dr-failover-test');
     expect(names('aws_ecs_cluster')).to.deep.equal(['dr']);
-    expect(names('aws_ecs_service')).to.have.members(['frontend', 'notification-service', 'user-service', 'task-api', 'kafka']);
-    expect(names('aws_autoscaling_group')).to.have.members(['dr-jenkins', 'dr-monitoring']);
-    expect(names('aws_lb_target_group')).to.include.members(['dr-jenkins', 'dr-prometheus', 'dr-grafana', 'dr-jaeger']);
+    // One resource each, for_each over ecs_services / asgs: service = key, ASG and target group = dr-<key>.
+    expect(names('aws_ecs_service')).to.deep.equal(['${each.key}']);
+    expect(names('aws_autoscaling_group')).to.deep.equal(['dr-${each.key}']);
+    expect(names('aws_lb_target_group')).to.deep.equal(['dr-${each.key}', 'dr-${each.key}']);
+    expect(resources(s, 'aws_ecs_service')[0].for_each).to.match(/^\$\{local\.ecs_services_\w+\}$/);
+    expect(s.locals).to.satisfy((l: Record<string, unknown>) => Object.entries(l).some(([k, v]) => k.startsWith('ecs_services_') && v === '${var.ecs_services}'));
     expect(names('aws_dynamodb_table')).to.deep.equal(['dr-dr-failover-state']);
     expect(names('aws_ssm_parameter')).to.have.members(['/dr/mode', '/dr/spec']);
   });
@@ -59,16 +109,20 @@ describe('terraform: dr-pilot-light stack', () => {
 
   it('puts every resource in the region it belongs to, with an explicit provider', () => {
     const expected: Record<string, string> = {
-      aws_route53_health_check: 'aws',
-      aws_route53_record: 'aws',
+      // Route 53 is global; its API is a us-east-1 control plane.
+      aws_route53_health_check: 'aws.us_east_1',
+      aws_route53_record: 'aws.us_east_1',
     };
     for (const [type, byId] of Object.entries(s.resource)) {
+      if (type === 'terraform_data') continue;
       for (const [id, r] of Object.entries(byId)) {
         expect(r.provider, `${type}.${id}`).to.be.a('string');
         if (expected[type]) expect(r.provider, `${type}.${id}`).to.equal(expected[type]);
       }
     }
-    expect(resourceAt(s, 'aws_db_instance', 'database_primary').provider).to.equal('aws');
+    for (const [type, byId] of Object.entries(s.data ?? {})) {
+      for (const [id, r] of Object.entries(byId)) expect(r.provider, `data.${type}.${id}`).to.be.a('string');
+    }
     expect(resourceAt(s, 'aws_db_instance', 'database_replica').provider).to.equal('aws.dr');
     expect(resourceAt(s, 'aws_sns_topic', 'alarm-topic').provider).to.equal('aws.us_east_1');
     expect(resourceAt(s, 'aws_sns_topic', 'notification-topic').provider).to.equal('aws.dr');

@@ -7,7 +7,7 @@ import * as path from 'path';
 import { Testing, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
-import { DrPilotLightStack, DrPilotLightStackOptions, STACK_NAME } from '../../../modules/stack';
+import { DrPilotLightStack, DrPilotLightStackOptions, DrPrimaryStack, PRIMARY_STACK_NAME, STACK_NAME } from '../../../modules/stack';
 import { projectRoot } from '../../../modules/dr-lambda/bundle';
 
 /** The project root (holds package.json). */
@@ -40,6 +40,7 @@ export interface Synthesized {
   readonly resource: Record<string, Record<string, Record<string, unknown>>>;
   readonly data?: Record<string, Record<string, Record<string, unknown>>>;
   readonly variable?: Record<string, Record<string, unknown>>;
+  readonly locals?: Record<string, unknown>;
   readonly output?: Record<string, Record<string, unknown>>;
   readonly provider?: Record<string, Array<Record<string, unknown>>>;
   readonly terraform?: Record<string, unknown>;
@@ -66,11 +67,19 @@ export function synthModule(build: (scope: Construct, providers: TestProviders) 
   return JSON.parse(Testing.synth(stack)) as Synthesized;
 }
 
-/** Synthesizes the whole dr-pilot-light stack. */
+/** Synthesizes the whole dr-pilot-light (DR) stack; the backend is local and refused unless `options` say otherwise. */
 export function synthStack(options: DrPilotLightStackOptions = {}): Synthesized {
   useProjectTmpDir();
   const app = Testing.app();
-  const stack = new DrPilotLightStack(app, STACK_NAME, { bundleDir: path.join(scratchDir('bundle'), 'stack'), ...options });
+  const stack = new DrPilotLightStack(app, STACK_NAME, { bundleDir: path.join(scratchDir('bundle'), 'stack'), backend: { kind: 'local', allowed: false }, ...options });
+  return JSON.parse(Testing.synth(stack)) as Synthesized;
+}
+
+/** Synthesizes the dr-pilot-light-primary stack (same backend default as synthStack). */
+export function synthPrimaryStack(options: DrPilotLightStackOptions = {}): Synthesized {
+  useProjectTmpDir();
+  const app = Testing.app();
+  const stack = new DrPrimaryStack(app, PRIMARY_STACK_NAME, { backend: { kind: 'local', allowed: false }, ...options });
   return JSON.parse(Testing.synth(stack)) as Synthesized;
 }
 

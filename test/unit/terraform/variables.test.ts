@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import * as fs from 'fs';
 import * as path from 'path';
-import { ROOT, synthStack, Synthesized } from './synth';
+import { ROOT, synthPrimaryStack, synthStack, Synthesized } from './synth';
 
 const TFVARS = path.join(ROOT, 'environments', 'dr-pilot-light', 'terraform.tfvars');
 
@@ -12,11 +12,13 @@ export function tfvarsKeys(text: string): string[] {
 
 describe('terraform: variables ↔ environments/dr-pilot-light/terraform.tfvars', () => {
   let s: Synthesized;
+  let primary: Synthesized;
   let declared: string[];
   let assigned: string[];
   before(function () {
     this.timeout(60_000);
     s = synthStack();
+    primary = synthPrimaryStack();
     declared = Object.keys(s.variable ?? {}).sort();
     assigned = tfvarsKeys(fs.readFileSync(TFVARS, 'utf8')).sort();
   });
@@ -40,9 +42,14 @@ describe('terraform: variables ↔ environments/dr-pilot-light/terraform.tfvars'
     }
   });
 
-  it('every variable is used by the configuration (no dead tunables)', () => {
+  it('both stacks declare the same variables (one tfvars file for both)', () => {
+    expect(Object.keys(primary.variable ?? {}).sort()).to.deep.equal(declared);
+  });
+
+  it('every variable is used by one of the two stacks (no dead tunables)', () => {
     const { variable: _v, ...rest } = s;
-    const body = JSON.stringify(rest);
+    const { variable: _p, ...primaryRest } = primary;
+    const body = JSON.stringify(rest) + JSON.stringify(primaryRest);
     for (const name of declared) expect(body, name).to.match(new RegExp(`var\\.${name}\\b`));
   });
 
