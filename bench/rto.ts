@@ -41,8 +41,10 @@ export interface RtoModel {
   readonly healthCheckIntervalSeconds: number;
   /** … and failures before it reports unhealthy. */
   readonly healthCheckFailureThreshold: number;
-  /** The primary-health alarm: N breaching datapoints (of M) … */
+  /** The primary-health alarm: N breaching datapoints … */
   readonly alarmDatapoints: number;
+  /** … of the last M periods (N consecutive breaching minutes reach ALARM; M only matters for gaps) … */
+  readonly alarmEvaluationPeriods: number;
   /** … of this period. */
   readonly alarmPeriodSeconds: number;
   /** Round trip of one AWS API call (the wire benchmark's 50 ms). */
@@ -74,7 +76,8 @@ export const DEFAULT_MODEL: RtoModel = {
   targetCheckIntervalSeconds: 30,
   healthCheckIntervalSeconds: 30,
   healthCheckFailureThreshold: 3,
-  alarmDatapoints: 3,
+  alarmDatapoints: 2,
+  alarmEvaluationPeriods: 3,
   alarmPeriodSeconds: 60,
   apiLatencyMs: 50,
   clientMaxSockets: 50,
@@ -190,13 +193,24 @@ export class SimPort extends FakePort {
     super();
   }
 
-  /** `calls` requests to `client`, in parallel, one round trip. */
-  private async hop(client: string, calls = 1): Promise<void> {
+  /** Every request's start, simulated ms, and API name, when `tracing` (the chain listing). */
+  readonly trace: Array<{ atMs: number; api: string }> = [];
+  tracing = false;
+
+  /** `calls` requests of `api` to `client`, in parallel: one round trip (more when the client's sockets are full). */
+  private async hop(client: string, calls: number, api: string): Promise<void> {
     let s = this.sockets.get(client);
     if (!s) this.sockets.set(client, (s = new Sockets(this.model.clientMaxSockets)));
     const sockets = s;
     this.requests += calls;
-    await Promise.all(Array.from({ length: Math.max(1, calls) }, () => sockets.use(() => this.clock.sleep(this.model.apiLatencyMs))));
+    await Promise.all(
+      Array.from({ length: Math.max(1, calls) }, () =>
+        sockets.use(() => {
+          if (this.tracing) this.trace.push({ atMs: this.clock.nowMs, api });
+          return this.clock.sleep(this.model.apiLatencyMs);
+        }),
+      ),
+    );
   }
 
   private ready(key: string): boolean {
@@ -212,11 +226,11 @@ export class SimPort extends FakePort {
 
   // --- mode, state, signals, notifications: one call each ---
   override async getModeParameter(name: string) {
-    await this.hop('ssm');
+    await this.hop('ssm', 1, 'GetParameter');
     return super.getModeParameter(name);
   }
   override async putModeParameter(name: string, value: string): Promise<number> {
-    await this.hop('ssm');
+    await this.hop('ssm', 1, 'PutParameter');
     const v = await super.putModeParameter(name, value);
     // SSM's LastModifiedDate is the simulated time (the fake stamps the real clock).
     this.world.params.get(name)!.lastModified = this.clock.now();
@@ -224,41 +238,41 @@ export class SimPort extends FakePort {
     return v;
   }
   override async acquireLease(...a: Parameters<FakePort['acquireLease']>) {
-    await this.hop('dynamodb');
+    await this.hop('dynamodb', 1, 'PutItem (lease)');
     return super.acquireLease(...a);
   }
   override async releaseLease(...a: Parameters<FakePort['releaseLease']>) {
-    await this.hop('dynamodb');
+    await this.hop('dynamodb', 1, 'DeleteItem (lease)');
     return super.releaseLease(...a);
   }
   override async readState<T>(table: string, key: string): Promise<T | undefined> {
-    await this.hop('dynamodb');
+    await this.hop('dynamodb', 1, `GetItem (${key})`);
     return super.readState<T>(table, key);
   }
   override async writeState<T>(table: string, key: string, doc: T): Promise<void> {
-    await this.hop('dynamodb');
+    await this.hop('dynamodb', 1, `PutItem (${key})`);
     return super.writeState(table, key, doc);
   }
   override async getAlarmState(region: string, alarmName: string) {
-    await this.hop('cloudwatch-primary');
+    await this.hop('cloudwatch-primary', 1, 'DescribeAlarms');
     return super.getAlarmState(region, alarmName);
   }
   override async getHealthCheckHealthy(id: string) {
-    await this.hop('route53');
+    await this.hop('route53', 1, 'GetHealthCheckStatus');
     return super.getHealthCheckHealthy(id);
   }
   override async publish(topicArn: string, subject: string, message: string) {
-    await this.hop('sns');
+    await this.hop('sns', 1, 'Publish');
     return super.publish(topicArn, subject, message);
   }
   override async putMetrics(...a: Parameters<FakePort['putMetrics']>) {
-    await this.hop('cloudwatch');
+    await this.hop('cloudwatch', 1, 'PutMetricData');
     return super.putMetrics(...a);
   }
   /** Called with the delay of each follow-up sent (the requeue queue). */
   onFollowUp: (delaySeconds: number) => void = () => undefined;
   override async sendFollowUp(queueUrl: string, delaySeconds: number, body: string) {
-    await this.hop('sqs');
+    await this.hop('sqs', 1, 'SendMessage');
     await super.sendFollowUp(queueUrl, delaySeconds, body);
     this.onFollowUp(delaySeconds);
   }
@@ -266,10 +280,10 @@ export class SimPort extends FakePort {
   // --- observe ---
   override async describeReplica(identifier: string): Promise<ReplicaObservation> {
     // DescribeDBInstances, then GetMetricStatistics (ReplicaLag) while it is a replica.
-    await this.hop('rds');
+    await this.hop('rds', 1, 'DescribeDBInstances');
     const r = this.world.replica!;
     const promoting = this.promotedAtMs !== undefined && !this.ready('replica');
-    if (r.isReplica) await this.hop('cloudwatch');
+    if (r.isReplica) await this.hop('cloudwatch', 1, 'GetMetricStatistics');
     if (this.promotedAtMs !== undefined && this.ready('replica') && r.isReplica) {
       r.isReplica = false;
       r.sourceIdentifier = undefined;
@@ -277,12 +291,12 @@ export class SimPort extends FakePort {
     return { ...r, identifier, status: promoting ? 'modifying' : 'available' };
   }
   override async describeAsgs(names: readonly string[]): Promise<AsgObservation[]> {
-    await this.hop('autoscaling');
+    await this.hop('autoscaling', 1, 'DescribeAutoScalingGroups');
     const groups = await super.describeAsgs(names);
     return groups.map((g) => ({ ...g, instances: g.instances.map((i) => ({ ...i, lifecycleState: this.ready(i.instanceId) ? 'InService' : 'Pending' })) }));
   }
   override async describeServices(cluster: string, names: readonly string[]): Promise<ServiceObservation[]> {
-    await this.hop('ecs', Math.ceil(names.length / 10));
+    await this.hop('ecs', Math.ceil(names.length / 10), 'DescribeServices');
     const services = await super.describeServices(cluster, names);
     return services.map((s) => {
       const tasks = this.world.tasks.get(`${cluster}/${s.name}`) ?? [];
@@ -292,48 +306,48 @@ export class SimPort extends FakePort {
   }
   override async listServiceTasks(cluster: string, name: string): Promise<TaskAddress[]> {
     // ListTasks, then DescribeTasks for their addresses when there are any.
-    await this.hop('ecs');
+    await this.hop('ecs', 1, 'ListTasks');
     const tasks = (await super.listServiceTasks(cluster, name)).filter((t) => this.ready(t.taskArn));
-    if (tasks.length > 0) await this.hop('ecs');
+    if (tasks.length > 0) await this.hop('ecs', 1, 'DescribeTasks');
     return tasks;
   }
   override async describeTargetGroups(arns: readonly string[]): Promise<TargetGroupObservation[]> {
     // One DescribeTargetGroups, then DescribeTargetHealth per group, in parallel.
-    await this.hop('elbv2');
-    await this.hop('elbv2', arns.length);
+    await this.hop('elbv2', 1, 'DescribeTargetGroups');
+    await this.hop('elbv2', arns.length, 'DescribeTargetHealth');
     const groups = await super.describeTargetGroups(arns);
     return groups.map((g) => ({ ...g, targets: g.targets.map((t) => ({ ...t, state: this.ready(`${g.arn}|${t.id}|${t.port}`) ? 'healthy' : 'initial' })) }));
   }
 
   // --- act ---
   override async promoteReplica(identifier: string): Promise<void> {
-    await this.hop('rds');
+    await this.hop('rds', 1, 'PromoteReadReplica');
     if (this.promotedAtMs !== undefined) throw new PortError(`db instance ${identifier} is already being promoted`, { code: 'InvalidDBInstanceState', retryable: false });
     if (!this.world.replica?.isReplica) return super.promoteReplica(identifier);
     this.promotedAtMs = this.clock.nowMs;
     this.becomesReady('replica', this.model.promotionSeconds, 'promotion-finished');
   }
   override async updateAsg(input: { name: string; minSize: number; maxSize: number; desiredCapacity: number; mixedInstancesPolicy?: MixedInstancesPolicy }): Promise<void> {
-    await this.hop('autoscaling');
+    await this.hop('autoscaling', 1, 'UpdateAutoScalingGroup');
     const before = new Set(this.world.asgs.get(input.name)?.instances.map((i) => i.instanceId));
     await super.updateAsg(input);
     for (const i of this.world.asgs.get(input.name)!.instances) if (!before.has(i.instanceId)) this.becomesReady(i.instanceId, this.model.instanceInServiceSeconds, 'instance-launched');
   }
   override async updateService(input: { cluster: string; service: string; desiredCount: number; capacityProviderStrategy: readonly CapacityProviderItem[]; forceNewDeployment: boolean }): Promise<void> {
-    await this.hop('ecs');
+    await this.hop('ecs', 1, 'UpdateService');
     const key = `${input.cluster}/${input.service}`;
     const before = new Set((this.world.tasks.get(key) ?? []).map((t) => t.taskArn));
     await super.updateService(input);
     for (const t of this.world.tasks.get(key) ?? []) if (!before.has(t.taskArn)) this.becomesReady(t.taskArn, this.model.taskStartSeconds, 'task-running');
   }
   override async registerTargets(arn: string, targets: readonly Target[]): Promise<void> {
-    await this.hop('elbv2');
+    await this.hop('elbv2', 1, 'RegisterTargets');
     await super.registerTargets(arn, targets);
     const port = this.world.targetGroups.get(arn)?.port;
     for (const t of targets) if (!this.readyAt.has(`${arn}|${t.id}|${t.port ?? port}`)) this.becomesReady(`${arn}|${t.id}|${t.port ?? port}`, targetHealthySeconds(this.model));
   }
   override async deregisterTargets(arn: string, targets: readonly Target[]): Promise<void> {
-    await this.hop('elbv2');
+    await this.hop('elbv2', 1, 'DeregisterTargets');
     return super.deregisterTargets(arn, targets);
   }
 
@@ -358,8 +372,8 @@ export class SimPort extends FakePort {
 const ASG_TARGET_GROUPS: Readonly<Record<string, readonly string[]>> = { 'dr-jenkins': ['jenkins'], 'dr-monitoring': ['prometheus', 'grafana', 'jaeger'] };
 const serviceName = (i: number) => ['frontend', 'notification-service', 'user-service', 'task-api', 'kafka'][i] ?? `svc-${String(i).padStart(3, '0')}`;
 
-/** The spec of the simulated environment with `services` ECS services. */
-export function simEnvironment(services: number): DrEnvironment {
+/** The spec of the simulated environment with `services` ECS services, each behind its own target group or (as the emulator seed) only frontend. */
+export function simEnvironment(services: number, everyServiceBehindATargetGroup = true): DrEnvironment {
   const asgSpec = (name: string) => ({
     name,
     pilotLight: { minSize: 0, maxSize: 1, desiredCapacity: 0, onDemandPercentage: 0 },
@@ -373,7 +387,7 @@ export function simEnvironment(services: number): DrEnvironment {
       name: serviceName(i),
       pilotLight: { desiredCount: 0, capacityProvider: 'FARGATE_SPOT' },
       active: { desiredCount: i === 0 ? 2 : 1, capacityProvider: 'FARGATE' },
-      loadBalancers: [{ targetGroupArn: tgArn(serviceName(i)), port: 8080 }],
+      loadBalancers: everyServiceBehindATargetGroup || i === 0 ? [{ targetGroupArn: tgArn(serviceName(i)), port: 8080 }] : [],
     })),
   });
 }
@@ -389,7 +403,7 @@ function seedWorld(port: SimPort, env: DrEnvironment): void {
   }
   for (const s of env.spec.ecsServices) {
     w.services.set(`dr/${s.name}`, { ...service(s.name), capacityProviderStrategy: [{ capacityProvider: 'FARGATE_SPOT', weight: 1, base: 0 }] });
-    w.targetGroups.set(s.loadBalancers[0].targetGroupArn, { ...targetGroup(s.name, [], 'ip'), targets: [] });
+    for (const lb of s.loadBalancers) w.targetGroups.set(lb.targetGroupArn, { ...targetGroup(s.name, [], 'ip'), targets: [] });
   }
   w.alarms.set('dr-primary-health', { state: 'OK' });
   w.healthChecks.set('hc-1', true);
@@ -483,7 +497,7 @@ export async function simulateProduct(model: RtoModel, design: ProductDesign, se
   // The failure at 0: Route 53 unhealthy after its threshold, the alarm (and its SNS notification) N periods later.
   clock.at(model.healthCheckIntervalSeconds * model.healthCheckFailureThreshold * 1000, () => port.world.healthChecks.set('hc-1', false));
   clock.at(detectionSeconds(model) * 1000, () => {
-    port.world.alarms.set('dr-primary-health', { state: 'ALARM', reason: 'Threshold Crossed: 3 datapoints were not greater than or equal to the threshold (1.0)' });
+    port.world.alarms.set('dr-primary-health', { state: 'ALARM', reason: `Threshold Crossed: ${model.alarmDatapoints} out of the last ${model.alarmEvaluationPeriods} datapoints were less than the threshold (1.0)` });
     invoke({ kind: 'alarm', alarmName: 'dr-primary-health' });
   });
   const tick = (atMs: number) =>
@@ -567,6 +581,73 @@ export function simulateSeed(model: RtoModel, services: number): SeedRun {
     void tasks;
   }
   return { services, invocations: model.seedRetryDelaysSeconds.length + 1, timedOut };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The pass's own chain, without emulator noise: AWS answers at once (as moto does), each call takes exactly the
+// latency, the CPU is free, so the pass time divided by the latency is its number of sequential round trips.
+
+/** The sequential round trips of one pass and what they were. */
+export interface PassChain {
+  readonly services: number;
+  readonly concurrency: number;
+  /** The pilot-light → active pass (parameter-change trigger). */
+  readonly upRoundTrips: number;
+  readonly upRequests: number;
+  readonly upOutcome: string;
+  /** The round trips one after another, each as the APIs that started together, runs of equal ones folded. */
+  readonly upChain: readonly string[];
+  /** A converged resync in active mode. */
+  readonly noopRoundTrips: number;
+  readonly noopRequests: number;
+  readonly noopChain: readonly string[];
+}
+
+/** Folds a trace into its waves: APIs started at the same simulated instant, then runs of equal waves. */
+function waves(trace: ReadonlyArray<{ atMs: number; api: string }>): string[] {
+  const byTime = new Map<number, Map<string, number>>();
+  for (const t of trace) {
+    const m = byTime.get(t.atMs) ?? new Map<string, number>();
+    m.set(t.api, (m.get(t.api) ?? 0) + 1);
+    byTime.set(t.atMs, m);
+  }
+  const labels = [...byTime.keys()].sort((a, b) => a - b).map((k) => [...byTime.get(k)!].map(([api, n]) => (n > 1 ? `${api} ×${n}` : api)).join(' + '));
+  const out: string[] = [];
+  for (let i = 0; i < labels.length; ) {
+    let j = i;
+    while (j < labels.length && labels[j] === labels[i]) j++;
+    out.push(j - i > 1 ? `${j - i} × [${labels[i]}]` : labels[i]);
+    i = j;
+  }
+  return out;
+}
+
+/** The pilot-light → active pass and a converged pass on an instant world (the emulator's environment shape). */
+export async function passChain(services: number, concurrency: number, latencyMs = DEFAULT_MODEL.apiLatencyMs): Promise<PassChain> {
+  const instant: RtoModel = { ...DEFAULT_MODEL, promotionSeconds: 0, taskStartSeconds: 0, instanceInServiceSeconds: 0, targetHealthyChecks: 0, apiLatencyMs: latencyMs };
+  const base = simEnvironment(services, false);
+  const env: DrEnvironment = { ...base, spec: { ...base.spec, concurrency } };
+  const clock = new VirtualClock(0);
+  const port = new SimPort(clock, instant, () => undefined);
+  seedWorld(port, env);
+  const pass = async (trigger: Trigger) => {
+    port.trace.length = 0;
+    const r0 = port.requests;
+    const t0 = clock.nowMs;
+    let outcome = '';
+    void reconcileOnce(port, env, { trigger, now: clock.now, leaseWaitMs: 0 }).then((r) => (outcome = r.outcome));
+    await clock.run(() => outcome !== '', 3600_000);
+    return { roundTrips: (clock.nowMs - t0) / latencyMs, requests: port.requests - r0, outcome, chain: waves(port.trace) };
+  };
+  await pass({ kind: 'manual' });
+  // A promotion shows as `modifying` for an instant; the next observation sees it standalone.
+  clock.nowMs += 1000;
+  port.setMode(env.spec.modeParameter, 'active', clock.now());
+  port.tracing = true;
+  const up = await pass({ kind: 'parameter-change' });
+  clock.nowMs += 1000;
+  const noop = await pass({ kind: 'resync' });
+  return { services, concurrency, upRoundTrips: up.roundTrips, upRequests: up.requests, upOutcome: up.outcome, upChain: up.chain, noopRoundTrips: noop.roundTrips, noopRequests: noop.requests, noopChain: noop.chain };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -665,7 +746,20 @@ async function main(): Promise<void> {
   const phases = Number(arg('--phases', '12'));
   const json = arg('--json', '');
   const log = (l: string) => process.stderr.write(`· ${l}\n`);
-  const model = DEFAULT_MODEL;
+  const promotion = arg('--promotion-seconds', '');
+  const model: RtoModel = promotion ? { ...DEFAULT_MODEL, promotionSeconds: Number(promotion) } : DEFAULT_MODEL;
+  if (process.argv.includes('--chain')) {
+    for (const services of sizes) {
+      for (const c of arg('--concurrency', '4').split(',').map(Number)) {
+        const ch = await passChain(services, c);
+        process.stdout.write(
+          `### ${services} services, concurrency ${c}: up pass ${fmt(ch.upRoundTrips, 1)} round trips (${ch.upRequests} requests, ${ch.upOutcome}); converged pass ${fmt(ch.noopRoundTrips, 1)} round trips (${ch.noopRequests} requests)\n\n` +
+            `up: ${ch.upChain.map((w, i) => `${i + 1}. ${w}`).join('; ')}\n\nconverged: ${ch.noopChain.map((w, i) => `${i + 1}. ${w}`).join('; ')}\n\n`,
+        );
+      }
+    }
+    return;
+  }
   const started = Date.now();
   const { rows, runs, seeds } = await runRto(model, sizes, phases, log);
   process.stdout.write(
