@@ -543,7 +543,6 @@ export function simulateSeed(model: RtoModel, services: number): SeedRun {
   const detection = detectionSeconds(model);
   const healthy = targetHealthySeconds(model);
   const instanceTargets = Object.values(ASG_TARGET_GROUPS).reduce((n, g) => n + g.length, 0);
-  const tasks = services + 1; // frontend runs 2
   let promotedAt: number | undefined;
   let start = detection;
   let timedOut = 0;
@@ -578,7 +577,6 @@ export function simulateSeed(model: RtoModel, services: number): SeedRun {
     }
     timedOut++;
     if (attempt < model.seedRetryDelaysSeconds.length) start = deadline + model.seedRetryDelaysSeconds[attempt];
-    void tasks;
   }
   return { services, invocations: model.seedRetryDelaysSeconds.length + 1, timedOut };
 }
