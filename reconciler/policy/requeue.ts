@@ -19,8 +19,11 @@ export function requeueAfter(status: DrStatus, now: Date): number | undefined {
   const candidates: number[] = [];
   const progressing = status.conditions.find((c) => c.type === 'Progressing')?.status === 'True';
   if (progressing) {
-    const promoting = status.resources.some((r) => r.kind === 'database' && !r.ready && (r.waitingFor ?? '').includes('promotion'));
-    candidates.push(promoting ? PROMOTION_RECHECK_SECONDS : PROGRESS_RECHECK_SECONDS);
+    const waiting = status.resources.filter((r) => !r.ready);
+    const promoting = waiting.some((r) => r.kind === 'database' && (r.waitingFor ?? '').includes('promotion'));
+    // A target turning healthy raises no event: when only targets are left, look as soon as the floor allows.
+    const onlyTargets = waiting.length > 0 && waiting.every((r) => r.kind === 'targetGroup');
+    candidates.push(promoting ? PROMOTION_RECHECK_SECONDS : onlyTargets ? REQUEUE_FLOOR_SECONDS : PROGRESS_RECHECK_SECONDS);
   }
   // A drill reverts at its expiry: be there then, not up to a resync period later.
   if (status.drill) candidates.push((Date.parse(status.drill.expiresAt) - now.getTime()) / 1000 + 1);

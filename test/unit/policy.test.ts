@@ -537,6 +537,8 @@ describe('policy: when to look again (requeue)', () => {
     expect(requeueAfter(status({ conditions: [progressing] }), now)).to.equal(PROGRESS_RECHECK_SECONDS);
     const promoting = status({ conditions: [progressing], resources: [{ resource: 'rds/app-replica', kind: 'database', desired: '', observed: '', inSync: true, ready: false, waitingFor: 'promotion in progress' }] });
     expect(requeueAfter(promoting, now)).to.equal(PROMOTION_RECHECK_SECONDS);
+    const targets = status({ conditions: [progressing], resources: [{ resource: 'tg/jenkins', kind: 'targetGroup', desired: '', observed: '', inSync: true, ready: false, waitingFor: '0/1 targets healthy' }] });
+    expect(requeueAfter(targets, now), 'targets raise no event: the floor').to.equal(REQUEUE_FLOOR_SECONDS);
   });
   it("a drill's expiry, within the floor and the ceiling", () => {
     const drill = (inSeconds: number) => status({ drill: { id: 'd', startedAt: '', expiresAt: new Date(now.getTime() + inSeconds * 1000).toISOString(), durationMinutes: 60, modeVersion: 2, startedBy: 's' } });
