@@ -50,7 +50,7 @@ export class EffectShell {
           const spec = this.env.spec;
           const fresh = await this.port.getModeParameter(spec.modeParameter);
           if (fresh?.version !== e.expectedVersion) return { kind: 'moved', persisted, facts: await this.factsOf(fresh) };
-          const w = await writeMode(this.port, spec, e.mode, e.request, this.now());
+          const w = await writeMode(this.port, spec, e.mode, e.request, this.now(), e.expectedVersion);
           f = { ...f, mode: e.mode, generation: w.parameter.version, modeWrittenAt: w.parameter.lastModified, modeRequest: w.request };
           break;
         }

@@ -3,7 +3,9 @@
  *
  * It sees every AWS API call the real SDK clients make, so tests can count write calls at the wire (not at
  * our own port), and it can answer chosen calls with an AWS-shaped error to simulate what moto cannot do
- * (a resource that keeps failing, throttling).
+ * (a resource that keeps failing, throttling), a connection reset, or a call that never gets an answer — before
+ * the emulator sees it, or after (the write applied, its answer lost). Each call records whether it reached the
+ * emulator, so a test can count what AWS would have acted on, not what was attempted.
  */
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -14,6 +16,8 @@ export interface SeenCall {
   readonly action: string;
   /** The raw body (form-encoded or JSON), for predicates. */
   readonly body: string;
+  /** Whether the call reached the emulator (a faulted call did not, unless its fault forwards first). */
+  forwarded: boolean;
 }
 
 /**
@@ -32,6 +36,12 @@ export interface Fault {
   readonly message?: string;
   /** A canned response body (sent as text/xml) instead of an error. */
   readonly body?: string;
+  /** Never answer: the caller waits until its own timeout, or forever (a process killed mid-call). */
+  readonly hang?: boolean;
+  /** Forward to the emulator first, then apply `reset` or `hang` to the answer: the write applied, its answer lost. */
+  readonly forwardFirst?: boolean;
+  /** Called as the fault fires, before anything is answered (e.g. to mark the caller killed). */
+  readonly onFire?: (call: SeenCall) => void;
   /** How many times to fire; unlimited when absent. */
   times?: number;
 }
@@ -68,6 +78,10 @@ export interface Proxy {
   resourceWrites(): SeenCall[];
   /** Every call that is not a read. */
   writes(): SeenCall[];
+  /** Calls that reached the emulator. */
+  forwarded(): SeenCall[];
+  /** Resets the connections of calls held by a `hang` fault. */
+  releaseHung(): void;
   clear(): void;
   close(): Promise<void>;
 }
@@ -87,17 +101,43 @@ export async function startProxy(target: string): Promise<Proxy> {
   const upstream = new URL(target);
   const calls: SeenCall[] = [];
   const faults: Fault[] = [];
+  const hung = new Set<import('node:net').Socket>();
+  const hold = (req: http.IncomingMessage) => {
+    hung.add(req.socket);
+    req.socket.once('close', () => hung.delete(req.socket));
+  };
+  /** Sends the call to the emulator; `answer` gets the emulator's response (or a 502 when it cannot be reached). */
+  const forward = (req: http.IncomingMessage, raw: Buffer, call: SeenCall, answer: (up: http.IncomingMessage | undefined, err?: Error) => void) => {
+    call.forwarded = true;
+    const fwd = http.request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: { ...req.headers, host: upstream.host } }, (up) => answer(up));
+    fwd.on('error', (err) => answer(undefined, err));
+    fwd.end(raw);
+  };
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const raw = Buffer.concat(chunks);
       const body = raw.toString('utf8');
-      const call = { action: actionOf(req, body), body };
+      const call: SeenCall = { action: actionOf(req, body), body, forwarded: false };
       calls.push(call);
       const fault = faults.find((f) => (f.times === undefined || f.times > 0) && f.match(call));
       if (fault) {
         if (fault.times !== undefined) fault.times--;
+        fault.onFire?.(call);
+        if (fault.forwardFirst) {
+          forward(req, raw, call, (up) => {
+            up?.resume();
+            // The emulator has acted; the caller never learns it.
+            if (fault.hang) hold(req);
+            else req.socket.destroy();
+          });
+          return;
+        }
+        if (fault.hang) {
+          hold(req);
+          return;
+        }
         if (fault.reset) {
           req.socket.destroy();
           return;
@@ -117,18 +157,15 @@ export async function startProxy(target: string): Promise<Proxy> {
         );
         return;
       }
-      const fwd = http.request(
-        { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: { ...req.headers, host: upstream.host } },
-        (up) => {
-          res.writeHead(up.statusCode ?? 502, up.headers);
-          up.pipe(res);
-        },
-      );
-      fwd.on('error', (err) => {
-        res.writeHead(502);
-        res.end(String(err));
+      forward(req, raw, call, (up, err) => {
+        if (!up) {
+          res.writeHead(502);
+          res.end(String(err));
+          return;
+        }
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        up.pipe(res);
       });
-      fwd.end(raw);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -139,6 +176,11 @@ export async function startProxy(target: string): Promise<Proxy> {
     faults,
     resourceWrites: () => calls.filter((c) => RESOURCE_WRITE_ACTIONS.has(c.action)),
     writes: () => calls.filter((c) => !isReadAction(c.action)),
+    forwarded: () => calls.filter((c) => c.forwarded),
+    releaseHung: () => {
+      for (const socket of hung) socket.destroy();
+      hung.clear();
+    },
     clear: () => {
       calls.length = 0;
     },
