@@ -30,8 +30,6 @@ export interface Fault {
   readonly status?: number;
   /** Reset the connection instead of answering (a region's endpoint that is down or unreachable). */
   readonly reset?: boolean;
-  /** Never answer (a call in flight when its process is killed). */
-  readonly hang?: boolean;
   readonly code?: string;
   readonly message?: string;
   /** A canned response body (sent as text/xml) instead of an error. */
@@ -142,7 +140,6 @@ export async function startProxy(target: string): Promise<Proxy> {
           req.socket.destroy();
           return;
         }
-        if (fault.hang) return;
         if (fault.body !== undefined) {
           res.writeHead(fault.status ?? 200, { 'content-type': 'text/xml' });
           res.end(fault.body);
