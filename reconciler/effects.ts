@@ -4,7 +4,7 @@
  * parameter just before writing and reports `moved` instead of writing when another writer got there first.
  */
 import { errorMessage, InvalidSpecError } from './errors';
-import { readModeRequest, writeMode } from './mode';
+import { modeRequestOf, readModeRequest, writeMode } from './mode';
 import type { Effect, Facts, PolicyState } from './policy';
 import type { AwsPort, ModeParameter } from './port';
 import { parseMode, type DrEnvironment, type Mode } from './spec';
@@ -72,10 +72,11 @@ export class EffectShell {
   }
 
   /** The facts of a mode parameter version as read. */
-  async factsOf(param: ModeParameter | undefined): Promise<Facts> {
+  async factsOf(param: ModeParameter | undefined, storedRequest?: unknown): Promise<Facts> {
     const p = parseModeParameter(param, this.env.spec.modeParameter);
     if (typeof p === 'string') throw new InvalidSpecError([p]);
-    return { mode: p.mode, generation: p.param.version, modeWrittenAt: p.param.lastModified, modeRequest: await readModeRequest(this.port, this.env.spec.stateTable, p.param) };
+    const modeRequest = storedRequest !== undefined ? modeRequestOf(storedRequest, p.param) : await readModeRequest(this.port, this.env.spec.stateTable, p.param);
+    return { mode: p.mode, generation: p.param.version, modeWrittenAt: p.param.lastModified, modeRequest };
   }
 
   /** Publishes to the environment's topic, if any. A failed notification is logged, never fatal. */

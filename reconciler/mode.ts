@@ -48,7 +48,17 @@ export async function writeMode(
 
 /** The request behind the parameter's current version; a parameter set by hand says so rather than guess. */
 export async function readModeRequest(port: StateStore, table: string, param: ModeParameter): Promise<ModeRequest> {
-  const stored = await port.readState<StoredRequest>(table, MODE_REQUEST_KEY);
+  return modeRequestOf(await port.readState<StoredRequest>(table, MODE_REQUEST_KEY), param);
+}
+
+/** The stored request item, as read, or undefined (for a caller that reads it beside other items). */
+export function readStoredRequest(port: StateStore, table: string): Promise<unknown> {
+  return port.readState<StoredRequest>(table, MODE_REQUEST_KEY);
+}
+
+/** The request behind `param`'s version, from the stored item (pure). */
+export function modeRequestOf(item: unknown, param: ModeParameter): ModeRequest {
+  const stored = item as StoredRequest | undefined;
   if (stored && stored.modeVersion === param.version) return withoutNext(stored);
   // The writer stopped between its two writes: the parameter changed, the request is still `next`.
   const next = stored?.next;

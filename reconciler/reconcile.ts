@@ -11,6 +11,7 @@ import { converge } from './converge';
 import { errorMessage, InvalidSpecError } from './errors';
 import { acquireLease, releaseLease } from './lease';
 import { EffectShell, parseModeParameter } from './effects';
+import { readStoredRequest } from './mode';
 import { noMetrics, silentLog, type Log, type MetricSink } from './log';
 import { observe } from './observe';
 import { describeAction, plan, type Action, type Plan } from './plan';
@@ -133,19 +134,25 @@ interface Ctx {
 async function passUnderLease(port: AwsPort, env: DrEnvironment, opts: PassOptions, ctx: Ctx): Promise<PassResult> {
   const { spec } = env;
   const { log, metrics } = ctx;
-  const [stored, param] = await Promise.all([port.readState<DrStatus>(spec.stateTable, STATUS_KEY), port.getModeParameter(spec.modeParameter)]);
+  // The first reads do not depend on each other: one round trip, not three.
+  const [stored, param, storedRequest] = await Promise.all([
+    port.readState<DrStatus>(spec.stateTable, STATUS_KEY),
+    port.getModeParameter(spec.modeParameter),
+    readStoredRequest(port, spec.stateTable),
+  ]);
   const prev = stored ?? initialStatus(env.metadata.name);
   const parsed = parseModeParameter(param, spec.modeParameter);
   if (typeof parsed === 'string') return invalidMode(port, env, prev, param, parsed, ctx);
 
   const shell = new EffectShell(port, env, log, metrics, ctx.now, prev);
+  let leaseTakenAt = ctx.started;
   const notes: Note[] = [];
   const note = (n: Note) => {
     notes.push(n);
     log[n.level](n.text);
   };
   const texts = () => notes.map((n) => n.text);
-  const settled = await settle(port, env, shell, opts.trigger, await shell.factsOf(parsed.param), policyStateOf(prev), ctx, note);
+  const settled = await settle(port, env, shell, opts.trigger, await shell.factsOf(parsed.param, storedRequest ?? null), policyStateOf(prev), ctx, note);
   // A refused command changes nothing (S12): no convergence, no status write.
   if (isRefusal(settled.outcome)) return { outcome: 'Refused', trigger: settled.outcome, results: [], notes: texts() };
 
@@ -154,7 +161,14 @@ async function passUnderLease(port: AwsPort, env: DrEnvironment, opts: PassOptio
   if (target.refused) note({ text: target.refused, level: 'warn' });
   const conv = await converge(port, spec, { mode: target.mode, drill: state.drill, promotion: state.promotion, generation: facts.generation }, {
     now: ctx.now,
-    renewLease: () => port.acquireLease({ table: spec.stateTable, holder: ctx.holder, now: ctx.now(), ttlSeconds: ctx.ttlSeconds }),
+    // Renewed before a round only once a third of the lease has gone by: a fresh lease needs no round trip, and
+    // a pass that outlived its lease still stops before writing beside the next holder.
+    renewLease: async () => {
+      if (ctx.now().getTime() - leaseTakenAt.getTime() < (ctx.ttlSeconds * 1000) / 3) return true;
+      const renewed = await port.acquireLease({ table: spec.stateTable, holder: ctx.holder, now: ctx.now(), ttlSeconds: ctx.ttlSeconds });
+      if (renewed) leaseTakenAt = ctx.now();
+      return renewed;
+    },
     persistLatch: (promotion) => shell.persist({ ...state, promotion }),
     note: (text) => note({ text, level: 'info' }),
     onAction: (e) => logAction(log, e),

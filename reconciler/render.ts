@@ -20,6 +20,14 @@ export function paint(color: boolean): Paint {
 export const DEFAULT_COLUMNS = 100;
 /** A column is never squeezed below this (a word of a message still fits). */
 const MIN_COLUMN = 8;
+/** Words longer than this (an ARN) may be broken. */
+const MAX_WORD = 24;
+
+/** The longest space-separated word in any of `cells`, colour codes left out. */
+function longestWord(cells: readonly string[]): number {
+  // eslint-disable-next-line no-control-regex
+  return Math.max(0, ...cells.flatMap((c) => c.replace(/\x1b\[[0-9;]*m/g, '').split(/\s+/).map((w) => w.length)));
+}
 
 /** The visible length of a cell (colour codes take no room). */
 function visible(text: string): number {
@@ -44,10 +52,13 @@ class FitTable {
   toString(): string {
     // Content plus one space of padding on each side, and one border between columns and at both ends.
     const widths = this.head.map((h, i) => Math.max(visible(h), ...this.rows.map((r) => visible(r[i] ?? ''))) + 2);
+    // A column gives way down to its longest word (an id, a timestamp stays whole), at most MAX_WORD of it.
+    const floors = this.head.map((h, i) => Math.max(MIN_COLUMN, Math.min(MAX_WORD, longestWord([h, ...this.rows.map((r) => r[i] ?? '')])) + 2));
     const budget = this.columns - (widths.length + 1);
     while (widths.reduce((a, b) => a + b, 0) > budget) {
-      const widest = widths.indexOf(Math.max(...widths));
-      if (widths[widest] <= MIN_COLUMN) break;
+      const squeezable = widths.map((w, i) => (w > floors[i] ? w : -1));
+      const widest = squeezable.indexOf(Math.max(...squeezable));
+      if (squeezable[widest] < 0) break;
       widths[widest]--;
     }
     const t = new Table({ head: this.head.map((h) => this.p.bold(h)), style: { head: [], border: [] }, wordWrap: true, wrapOnWordBoundary: false, colWidths: widths });

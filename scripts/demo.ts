@@ -136,7 +136,8 @@ async function run(): Promise<void> {
   const rds = new RDSClient({ region: env.spec.region });
   await rds.send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: SEED.replicaIdentifier, SkipFinalSnapshot: true }));
   await rds.send(
-    new CreateDBInstanceReadReplicaCommand({ DBInstanceIdentifier: SEED.replicaIdentifier, SourceDBInstanceIdentifier: seeded.primaryArn, DBInstanceClass: 'db.t3.micro' }),
+    // Terraform's -replace re-creates it with the environment tag, as the runbook's step does.
+    new CreateDBInstanceReadReplicaCommand({ DBInstanceIdentifier: SEED.replicaIdentifier, SourceDBInstanceIdentifier: seeded.primaryArn, DBInstanceClass: 'db.t3.micro', Tags: [{ Key: 'pilot-light:environment', Value: 'dr' }] }),
   );
   const afterReplica = await converge(env, { kind: 'resync' }, 'replica re-created');
   say(`  FailbackRequired: ${afterReplica.conditions.find((c) => c.type === 'FailbackRequired')?.status}`);

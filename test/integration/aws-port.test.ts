@@ -69,6 +69,8 @@ describe('aws port against the emulator', function () {
         isReplica: true,
         sourceIdentifier: seeded.primaryArn,
         replicaLagSeconds: SEED.replicaLagSeconds,
+        // As Terraform tags it (the scope check, S12).
+        tags: { 'pilot-light:environment': 'dr' },
       });
       expect(await port.describeReplica('ghost-db')).to.deep.equal({ identifier: 'ghost-db', exists: false, isReplica: false });
     });
@@ -287,6 +289,7 @@ describe('aws port against the emulator', function () {
         isReplica: false,
         sourceIdentifier: undefined,
         replicaLagSeconds: undefined,
+        tags: { 'pilot-light:environment': 'dr' },
       });
       const again = await portError(() => port.promoteReplica(SEED.replicaIdentifier));
       expect(again).to.include({ code: 'InvalidDBInstanceStateFault', retryable: false });

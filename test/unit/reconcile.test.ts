@@ -204,13 +204,25 @@ describe('reconcile pass (fake port)', () => {
     expect(r.notes).to.deep.equal([`drctl-ops-4242 holds the lease until ${new Date(clock.now().getTime() + 60_000).toISOString()}: no changes made`]);
   });
 
-  it('a lease lost mid-pass stops the pass before its next write', async () => {
+  it('a fresh lease is not renewed before every round (no round trip), an old one is', async () => {
     const { port, pass } = world();
     port.setMode(MODE, 'active');
-    let renewals = 0;
-    // The first round's renewal succeeds; before the second round another holder has taken over.
+    await pass();
+    expect(port.calls.filter((c) => c.method === 'acquireLease')).to.have.length(1);
+  });
+
+  it('a lease lost mid-pass stops the pass before its next write', async () => {
+    const { port, pass, clock } = world();
+    port.setMode(MODE, 'active');
+    // The first round takes longer than the lease (the clock jumps during it): before the second round the pass
+    // renews, and another holder has taken over.
+    port.failures.updateAsg = () => {
+      clock.advance(env.spec.leaseSeconds * 1000);
+      return undefined;
+    };
+    let calls = 0;
     const real = port.acquireLease.bind(port);
-    port.acquireLease = async (req) => (++renewals > 2 ? false : real(req));
+    port.acquireLease = async (req) => (++calls > 1 ? false : real(req));
     port.world.tasks.clear();
     const r = await pass();
     expect(r.outcome).to.equal('Locked');
