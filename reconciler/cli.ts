@@ -144,7 +144,10 @@ function stackOutputs(envName: string, stackDir?: string): Record<string, string
   try {
     raw = execFileSync('terraform', [`-chdir=${dir}`, 'output', '-json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (err) {
-    throw new InvalidSpecError([`--env ${envName}: cannot read the stack outputs in ${dir} (${errorMessage(err).split('\n')[0]})`]);
+    // Terraform's own reason (no state, not initialized, no such folder) says what to do next: pass it on.
+    const e = err as { stderr?: string | Buffer; code?: string };
+    const why = (e.code === 'ENOENT' ? 'terraform is not on the PATH' : String(e.stderr ?? '').replace(/\x1b\[[0-9;]*m/g, '').replace(/\s+/g, ' ').trim()) || errorMessage(err).split('\n')[0];
+    throw new InvalidSpecError([`--env ${envName}: cannot read the stack outputs in ${dir}: ${why.slice(0, 400)} (deploy the stack first: cdktf deploy, or pass --stack-dir)`]);
   }
   let parsed: Record<string, { value: unknown }>;
   try {

@@ -83,14 +83,16 @@ export function retryDelayMs(attempt: number, baseDelayMs: number, random: () =>
 }
 
 /** Wraps any SDK failure of `operation` on `subject` in a PortError; retry vs terminal is isRetryable's call. */
-export function toPortError(err: unknown, operation: string, subject: string): PortError {
+export function toPortError(err: unknown, operation: string, subject: string, region?: string): PortError {
   if (err instanceof PortError) return err;
   const e = err as { name?: string; Code?: string; code?: string; message?: string; $metadata?: { httpStatusCode?: number } };
   const code = e?.name && e.name !== 'Error' ? e.name : (e?.Code ?? e?.code ?? 'UnknownError');
   // An unparseable error body (moto's HTML 500s) leaves only "Unknown" or a JSON SyntaxError: the status says more.
   const status = e?.$metadata?.httpStatusCode;
   const detail = `${(e?.message || code).split('\n')[0]}${status !== undefined ? ` (http ${status})` : ''}`;
-  return new PortError(`${operation} ${subject} failed: ${detail}`, { code, retryable: isRetryable(err), cause: err });
+  // The region names where to look: "not found" in the wrong region is the usual mistake.
+  const where = region ? ` (region ${region})` : '';
+  return new PortError(`${operation} ${subject} failed: ${detail}${where}`, { code, retryable: isRetryable(err), cause: err });
 }
 
 /** Whether an SDK error carries one of `codes`, by exception name or by the wire error code. */
@@ -113,7 +115,7 @@ export interface AwsContext {
   readonly dr: () => RegionClients;
   readonly clientsFor: (region: string) => RegionClients;
   /** Runs one SDK call, mapping any failure to a PortError naming the operation and the subject. */
-  readonly call: <T>(operation: string, subject: string, run: () => Promise<T>) => Promise<T>;
+  readonly call: <T>(operation: string, subject: string, run: () => Promise<T>, region?: string) => Promise<T>;
   readonly readParameter: (name: string) => Promise<{ value: string; version: number; lastModified: Date } | undefined>;
   readonly replicaLagSeconds: (identifier: string) => Promise<number | undefined>;
 }
@@ -161,12 +163,12 @@ export function awsContext(opts: AwsPortOptions): AwsContext {
   };
   const dr = () => clientsFor(opts.region);
 
-  /** Runs one SDK call, mapping any failure to a PortError naming the operation and the subject. */
-  async function call<T>(operation: string, subject: string, run: () => Promise<T>): Promise<T> {
+  /** Runs one SDK call, mapping any failure to a PortError naming the operation, the subject and the region. */
+  async function call<T>(operation: string, subject: string, run: () => Promise<T>, region = opts.region): Promise<T> {
     try {
       return await run();
     } catch (err) {
-      throw toPortError(err, operation, subject);
+      throw toPortError(err, operation, subject, region);
     }
   }
 

@@ -13,18 +13,22 @@ export function signalsPart(ctx: AwsContext): Signals {
   const { clientsFor, call } = ctx;
   return {
     async getAlarmState(region: string, alarmName: string): Promise<{ state: AlarmState; reason?: string } | undefined> {
-      const out = await call('cloudwatch DescribeAlarms', `${alarmName} in ${region}`, () =>
-        clientsFor(region)
-          .cloudwatch()
-          .send(new DescribeAlarmsCommand({ AlarmNames: [alarmName], AlarmTypes: ['MetricAlarm', 'CompositeAlarm'] })),
+      const out = await call(
+        'cloudwatch DescribeAlarms',
+        alarmName,
+        () => clientsFor(region).cloudwatch().send(new DescribeAlarmsCommand({ AlarmNames: [alarmName], AlarmTypes: ['MetricAlarm', 'CompositeAlarm'] })),
+        region,
       );
       const alarm = [...(out.MetricAlarms ?? []), ...(out.CompositeAlarms ?? [])].find((a) => a.AlarmName === alarmName);
       if (!alarm?.StateValue) return undefined;
       return { state: alarm.StateValue as AlarmState, reason: alarm.StateReason };
     },
     async getHealthCheckHealthy(healthCheckId: string): Promise<boolean | undefined> {
-      const out = await call('route53 GetHealthCheckStatus', healthCheckId, () =>
-        clientsFor(ROUTE53_REGION).route53().send(new GetHealthCheckStatusCommand({ HealthCheckId: healthCheckId })),
+      const out = await call(
+        'route53 GetHealthCheckStatus',
+        healthCheckId,
+        () => clientsFor(ROUTE53_REGION).route53().send(new GetHealthCheckStatusCommand({ HealthCheckId: healthCheckId })),
+        ROUTE53_REGION,
       );
       const observations = out.HealthCheckObservations ?? [];
       // No reading yet (a new health check) says nothing: it must not count towards a failover.

@@ -5,6 +5,7 @@
  * test then changes only the resources it asserts on. Retry classification runs against a local fault server.
  */
 import { expect } from 'chai';
+import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAwsPort, retryDelayMs, toPortError } from '../../reconciler/aws';
@@ -267,6 +268,23 @@ describe('aws port against the emulator', function () {
       await port.releaseLease(table, 'pass-b');
       expect(await port.acquireLease({ table, holder: 'pass-a', now: later(93), ttlSeconds: 60 })).to.equal(true);
       await port.releaseLease(table, 'pass-a');
+    });
+
+    it('lease: an item claiming to last longer than a lease can (2100) is broken; readLease names the holder (S11)', async () => {
+      const table = SEED.stateTable;
+      const now = new Date('2026-11-02T00:05:00Z');
+      // A pass that holds the lease for its length: refused, and named.
+      expect(await port.acquireLease({ table, holder: 'pass-a', now, ttlSeconds: 60 })).to.equal(true);
+      expect(await port.acquireLease({ table, holder: 'pass-b', now, ttlSeconds: 60 })).to.equal(false);
+      expect(await port.readLease(table)).to.deep.equal({ holder: 'pass-a', expiresAt: new Date(now.getTime() + 60_000) });
+      // A hostile or corrupt item: the conditional write takes it over at once.
+      await new DynamoDBClient({ region: seeded.spec.spec.region }).send(
+        new PutItemCommand({ TableName: table, Item: { id: { S: 'lease' }, holder: { S: 'someone' }, expiresAt: { N: String(Date.parse('2100-01-01T00:00:00Z') / 1000) } } }),
+      );
+      expect(await port.acquireLease({ table, holder: 'pass-b', now, ttlSeconds: 60 })).to.equal(true);
+      expect((await port.readLease(table))?.holder).to.equal('pass-b');
+      await port.releaseLease(table, 'pass-b');
+      expect(await port.readLease(table)).to.equal(undefined);
     });
 
     it('state documents round-trip as JSON; a missing key is undefined', async () => {

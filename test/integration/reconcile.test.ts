@@ -270,6 +270,38 @@ describe('reconciler on the emulator', function () {
       expect(v.out).to.match(/^\d+\.\d+\.\d+$/);
     });
 
+    it('errors name the fix: --env passes on terraform\'s reason; an AWS error names its region', async () => {
+      const missing = await drctl('status', '--env', 'dr-pilot-light', '--stack-dir', join(tmpdir(), 'no-such-stack-dir'));
+      expect(missing.code).to.equal(2);
+      expect(missing.err).to.match(/--env dr-pilot-light: cannot read the stack outputs in .*no-such-stack-dir: .*(no such file or directory|not found|does not exist)/i);
+      expect(missing.err).to.contain('deploy the stack first');
+      // The right document in the wrong region: the state table is not there.
+      const elsewhere = structuredClone(env) as DrEnvironment & { spec: { region: string } };
+      elsewhere.spec.region = 'eu-west-1';
+      const f = join(mkdtempSync(join(tmpdir(), 'drctl-')), 'eu.json');
+      writeFileSync(f, JSON.stringify({ ...elsewhere, spec: { ...elsewhere.spec, notificationTopicArn: undefined, autoScalingGroups: [], ecsServices: [] } }));
+      const wrong = await drctl('status', '--spec', f);
+      expect(wrong.code, wrong.err).to.equal(1);
+      expect(wrong.err).to.contain('(region eu-west-1)');
+    });
+
+    it('watch treats a lost connection as a retry, with a message', async () => {
+      // The mode read fails twice (both SDK attempts): the look throws, and watch tries again.
+      proxy.faults.push({ match: (c) => c.action === 'GetParameter' && c.body.includes('/dr/mode'), reset: true, times: 2 });
+      const w = await drctl('watch', '--spec', specFile, '--timeout', '30', '--interval', '1');
+      expect(w.err).to.match(/warning: lost the connection to AWS \(.*\); trying again in 1s/);
+      expect(w.code).to.equal(0);
+    });
+
+    it('missing credentials name the profile (a real drctl process)', async () => {
+      const { spawnSync } = await import('node:child_process');
+      const cli = join(__dirname, '..', '..', 'reconciler', 'cli.js');
+      const childEnv: NodeJS.ProcessEnv = { PATH: process.env.PATH, AWS_PROFILE: 'no-such-profile', AWS_CONFIG_FILE: join(tmpdir(), 'no-config'), AWS_SHARED_CREDENTIALS_FILE: join(tmpdir(), 'no-credentials'), AWS_EC2_METADATA_DISABLED: 'true', AWS_ENDPOINT_URL: proxy.endpoint, AWS_MAX_ATTEMPTS: '1' };
+      const r = spawnSync(process.execPath, [cli, 'status', '--spec', specFile], { env: childEnv, encoding: 'utf8', timeout: 60_000 });
+      expect(r.status, r.stderr).to.equal(1);
+      expect(r.stderr).to.contain('the profile "no-such-profile" (AWS_PROFILE) has no usable credentials');
+    });
+
     it('tables fit a 100-column terminal, target groups by name', async () => {
       await drctl('set-mode', 'active', '--reason', 'width test', '--yes', '--reconcile', '--spec', specFile);
       for (const verb of [['status'], ['plan', '--mode', 'pilot-light']]) {
