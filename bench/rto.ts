@@ -22,7 +22,7 @@ import type { AsgObservation, AwsPort, CapacityProviderItem, MixedInstancesPolic
 import { reconcileOnce, type Trigger } from '../reconciler/reconcile';
 import type { DrEnvironment } from '../reconciler/spec';
 import { FakePort } from '../test/support/fake-port';
-import { asg, sampleEnvironment, service, spotPolicy, targetGroup, tgArn } from '../test/support/fixtures';
+import { asg, IN_SCOPE, sampleEnvironment, service, spotPolicy, targetGroup, tgArn } from '../test/support/fixtures';
 import { fmt, markdownTable } from './stats';
 
 /** The model's durations and the deployed triggers' settings; BENCHMARKS.md gives the public source of each. */
@@ -396,7 +396,7 @@ export function simEnvironment(services: number, everyServiceBehindATargetGroup 
 function seedWorld(port: SimPort, env: DrEnvironment): void {
   const w = port.world;
   port.setMode(env.spec.modeParameter, 'pilot-light', new Date(EPOCH_MS - 3600_000));
-  w.replica = { identifier: 'app-replica', exists: true, status: 'available', isReplica: true, sourceIdentifier: 'arn:aws:rds:us-east-1:123456789012:db:app-primary', replicaLagSeconds: 2 };
+  w.replica = { identifier: 'app-replica', exists: true, status: 'available', isReplica: true, sourceIdentifier: 'arn:aws:rds:us-east-1:123456789012:db:app-primary', replicaLagSeconds: 2, tags: IN_SCOPE };
   for (const name of Object.keys(ASG_TARGET_GROUPS)) {
     w.asgs.set(name, { ...asg(name), mixedInstancesPolicy: spotPolicy(0), instances: [] });
     for (const tg of ASG_TARGET_GROUPS[name]) w.targetGroups.set(tgArn(tg), { ...targetGroup(tg), targets: [] });
