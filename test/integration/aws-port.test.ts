@@ -365,7 +365,7 @@ describe('aws port retries and error mapping', function () {
       },
       // The SDK cannot parse the body: the code is whatever its parser says, the status is in the message.
       code: /.+/,
-      message: /\(http 500\)$/,
+      message: /\(http 500\) \(region us-west-2\)$/,
       retryable: true,
       requests: 3,
     },
