@@ -61,7 +61,7 @@ class FitTable {
       if (squeezable[widest] < 0) break;
       widths[widest]--;
     }
-    const t = new Table({ head: this.head.map((h) => this.p.bold(h)), style: { head: [], border: [] }, wordWrap: true, wrapOnWordBoundary: false, colWidths: widths });
+    const t = new Table({ head: this.head.map((h) => this.p.bold(h)), style: { head: [], border: [] }, wordWrap: true, colWidths: widths });
     for (const r of this.rows) t.push(r);
     return t.toString();
   }
@@ -159,14 +159,19 @@ export function renderStatus(s: DrStatus, p: Paint, o: RenderOptions = {}): stri
   return lines.join('\n');
 }
 
+/** `2026-12-01T10:26Z`: a drill's times to the minute, so the table fits a terminal (--json has them whole). */
+function minute(iso: string): string {
+  return iso.replace(/:\d\d(\.\d+)?Z$/, 'Z');
+}
+
 /** Drill history table. */
 export function renderDrills(s: Pick<DrStatus, 'drill' | 'drillHistory'>, p: Paint): string {
-  const t = table(['drill', 'started', 'ended', 'outcome', 'convergence', 'why'], p);
+  const t = table(['drill', 'started', 'ended', 'outcome', 'took', 'why'], p);
   const rows = [...(s.drill ? [s.drill] : []), ...s.drillHistory];
   for (const d of rows) {
     const outcome = d.outcome ?? 'Running';
     const coloured = outcome === 'Passed' ? p.green(outcome) : outcome === 'Failed' ? p.red(outcome) : p.yellow(outcome);
-    t.push([d.id, d.startedAt, d.endedAt ?? `(expires ${d.expiresAt})`, coloured, d.convergenceSeconds !== undefined ? `${d.convergenceSeconds}s` : '—', d.outcomeReason ?? '']);
+    t.push([d.id, minute(d.startedAt), d.endedAt ? minute(d.endedAt) : `(expires ${minute(d.expiresAt)})`, coloured, d.convergenceSeconds !== undefined ? `${d.convergenceSeconds}s` : '—', d.outcomeReason ?? '']);
   }
   return rows.length === 0 ? 'No drills yet.' : t.toString();
 }

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { Plan } from '../../reconciler/plan';
-import { paint, renderPlan } from '../../reconciler/render';
+import { paint, renderDrills, renderPlan } from '../../reconciler/render';
 import { tgArn } from '../support/fixtures';
 
 describe('render', () => {
@@ -21,5 +21,12 @@ describe('render', () => {
     const width = (text: string) => Math.max(...text.split('\n').map((l) => l.length));
     // Narrower, down to what whole words allow (an id or a timestamp is not broken).
     expect(width(renderPlan('pilot-light', 3, plan, p, { columns: 72 }))).to.be.below(width(renderPlan('pilot-light', 3, plan, p)));
+  });
+  it('the drill table fits 100 columns: times to the minute, ids whole', () => {
+    const d = { id: 'drill-20261201T102650', startedAt: '2026-12-01T10:26:50.957Z', expiresAt: '2026-12-01T11:26:50.957Z', durationMinutes: 60, modeVersion: 2, startedBy: 'schedule' };
+    const out = renderDrills({ drillHistory: [{ ...d, endedAt: '2026-12-01T11:26:51.100Z', outcome: 'Passed', outcomeReason: 'converged in 0.6s; replica verified', convergenceSeconds: 0.6 }], drill: d }, p);
+    expect(Math.max(...out.split('\n').map((l) => l.length))).to.be.at.most(100);
+    expect(out).to.contain('drill-20261201T102650');
+    expect(out).to.contain('2026-12-01T10:26Z');
   });
 });
