@@ -24,6 +24,8 @@ export interface ReconcilerSpecRefs {
   readonly notificationTopicArn: string;
   /** The DR read replica's identifier. @default no database in the spec */
   readonly replicaIdentifier?: string;
+  /** The primary the replica follows (the old writer after a failover). */
+  readonly primaryArn?: string;
   /** The HealthCheckStatus alarm (us-east-1). */
   readonly alarmName: string;
   /** The Route 53 health check of the primary. */
@@ -61,7 +63,9 @@ export function reconcilerSpec(v: StackVariables, refs: ReconcilerSpecRefs): Rec
     notificationTopicArn: refs.notificationTopicArn,
     concurrency: v.reconcile_concurrency.numberValue,
     leaseSeconds: v.lease_seconds.numberValue,
-    ...(refs.replicaIdentifier === undefined ? {} : { database: { replicaIdentifier: refs.replicaIdentifier } }),
+    ...(refs.replicaIdentifier === undefined
+      ? {}
+      : { database: { replicaIdentifier: refs.replicaIdentifier, ...(refs.primaryArn === undefined ? {} : { primaryArn: refs.primaryArn }), fenceOldPrimary: v.fence_old_primary.booleanValue as unknown as boolean } }),
     autoScalingGroups: hcl<AsgSpec[]>(autoScalingGroupsExpression(refs.workload)),
     ecsServices: hcl<EcsServiceSpec[]>(ecsServicesExpression(refs.workload)),
     failover: {

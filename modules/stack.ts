@@ -241,12 +241,15 @@ export class DrPilotLightStack extends TerraformStack {
         workload: this.ecs.expressions,
         notificationTopicArn: this.failover.notificationTopic.arn,
         replicaIdentifier: this.database.replicaIdentifier,
+        primaryArn: this.database.primaryArn,
         alarmName: this.failover.alarmName,
         healthCheckId: this.failover.healthCheckId,
         probeUrl: this.failover.probeUrl,
       }),
       targets: {
         replicaArn: this.database.replica.arn,
+        // The statement grants nothing with the fence off: it names an instance that cannot exist.
+        fencePrimaryArn: Token.asString(Fn.conditional(v.fence_old_primary.booleanValue, this.database.primaryArn, 'arn:aws:rds:us-east-1:000000000000:db:fence-disabled')),
         alarmArn: this.failover.alarmArn,
         healthCheckId: this.failover.healthCheckId,
         // One statement for the groups (for_each: the count is the tfvars'), limited to the largest size any group asks

@@ -363,6 +363,11 @@ export const VARIABLE_DEFINITIONS = {
     description: 'At most this many reconciler actions run at once.',
     validation: [{ condition: 'var.reconcile_concurrency >= 1 && var.reconcile_concurrency <= 32', errorMessage: 'reconcile_concurrency must be from 1 to 32.' }],
   },
+  fence_old_primary: {
+    type: 'bool',
+    default: false,
+    description: 'After a failover, when the primary region answers again, stop the old primary DB instance so a stray app there cannot write to the stale database (rule S9). Off by default: stopping a database is a decision some teams keep for a person.',
+  },
   lease_seconds: {
     type: 'number',
     default: 300,

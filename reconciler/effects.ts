@@ -60,6 +60,13 @@ export class EffectShell {
         case 'metric':
           this.metrics.add(e.name, e.value, e.unit);
           break;
+        case 'fence':
+          await this.port.stopDbInstance(e.primaryArn).then(
+            () => this.log.warn(`Stopped the old primary ${e.primaryArn} (fence)`),
+            (err) =>
+              this.notify({ kind: 'notify', subject: 'DR: could not stop the old primary', text: `DR ${this.env.metadata.name}: stopping ${e.primaryArn} failed: ${errorMessage(err)}. Stop it, or detach its ingress, by hand.`, payload: { event: 'FenceFailed', primaryArn: e.primaryArn } }),
+          );
+          break;
       }
     }
     return { kind: 'done', facts: f, persisted };

@@ -211,6 +211,12 @@ export interface DrRegionWriter {
 /** The DR region's managed resources. */
 export type DrRegion = DrRegionReader & DrRegionWriter;
 
+/** The one write the reconciler may make in the primary region: the opt-in fence of the old writer (S9). */
+export interface PrimaryRegion {
+  /** StopDBInstance of the instance `arn` names, in that ARN's region. */
+  stopDbInstance(arn: string): Promise<void>;
+}
+
 /** Health signals of the primary (us-east-1 control planes: read lazily, may be down). */
 export interface Signals {
   /** State of a CloudWatch alarm in `region`; `undefined` when the alarm does not exist. */
@@ -232,4 +238,4 @@ export interface Notifier {
 }
 
 /** The reconciler's whole view of AWS: every role together (reconciler/aws.ts builds it). */
-export type AwsPort = ModeStore & StateStore & DrRegion & Signals & Notifier;
+export type AwsPort = ModeStore & StateStore & DrRegion & PrimaryRegion & Signals & Notifier;

@@ -246,7 +246,7 @@ function policyStateOf(prev: DrStatus): PolicyState {
  * A mode write that finds the parameter moved applies nothing after it; the policy then decides on the fresh value.
  */
 async function settle(port: AwsPort, env: DrEnvironment, shell: EffectShell, first: Trigger, facts0: Facts, state0: PolicyState, ctx: Ctx, note: (n: Note) => void) {
-  const settings = { environment: env.metadata.name, failover: env.spec.failover, drill: env.spec.drill };
+  const settings = { environment: env.metadata.name, failover: env.spec.failover, drill: env.spec.drill, database: env.spec.database };
   let facts = facts0;
   let state = state0;
   let trigger: Trigger | undefined = first;

@@ -97,7 +97,13 @@ export interface EnvironmentSpec {
   readonly concurrency: number;
   /** @default 300 */
   readonly leaseSeconds: number;
-  readonly database?: { readonly replicaIdentifier: string };
+  readonly database?: {
+    readonly replicaIdentifier: string;
+    /** The primary the replica follows (primary region): the old writer after a failover. */
+    readonly primaryArn?: string;
+    /** Stop the old primary once the primary region answers again after a promotion (S9, opt-in). @default false */
+    readonly fenceOldPrimary?: boolean;
+  };
   readonly autoScalingGroups: readonly AsgSpec[];
   readonly ecsServices: readonly EcsServiceSpec[];
   readonly failover: FailoverSpec;

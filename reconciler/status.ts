@@ -55,6 +55,10 @@ export interface DatabasePromotion {
   /** PromoteReadReplica calls issued for this intent (re-issued while RDS shows nothing under way). */
   readonly attempts?: number;
   readonly lastAttemptAt?: string;
+  /** When the primary region first answered again after the promotion: its database is the stale, old writer (S9). */
+  readonly primaryAnsweredAt?: string;
+  /** When the reconciler asked RDS to stop the old primary (the opt-in fence). */
+  readonly fenceRequestedAt?: string;
   /** When an operator confirmed the database failed back to the primary (drctl failback complete): the writer left DR. */
   readonly failedBackAt?: string;
   readonly failedBackBy?: string;

@@ -133,6 +133,7 @@ failover_min_interval_minutes = 60
 unhealthy_readings            = 3
 max_replica_lag_seconds       = 300
 reconcile_concurrency         = 4
+fence_old_primary             = false # after a failover, stop the old primary once its region answers again (S9)
 lease_seconds                 = 300
 lambda_timeout_seconds        = 120
 lambda_memory_mb              = 512

@@ -57,6 +57,8 @@ export interface ReconcilerResources {
   readonly stateTableArn: string;
   /** Absent when the stack has no database. */
   readonly replicaArn?: string;
+  /** The old primary the reconciler may stop (fence_old_primary); absent when the fence is off. */
+  readonly fencePrimaryArn?: string;
   readonly alarmArn: string;
   readonly healthCheckId: string;
   readonly asgs: ReconcilerAsg[];
@@ -116,6 +118,10 @@ export function reconcilerPolicyStatements(r: ReconcilerResources): DataAwsIamPo
       // rds:db-tag is a condition key of the db resource type, so it applies to PromoteReadReplica.
       { sid: 'PromoteReplica', actions: ['rds:PromoteReadReplica'], resources: [r.replicaArn], condition: [tagged('rds:db-tag')] },
     );
+  }
+  if (r.fencePrimaryArn) {
+    // The opt-in fence (S9): stop the old primary, that one instance, once its region answers after a failover.
+    statements.push({ sid: 'FenceOldPrimary', actions: ['rds:StopDBInstance'], resources: [r.fencePrimaryArn] });
   }
   statements.push(
     // GetMetricStatistics has no resource-level permissions.

@@ -1,14 +1,15 @@
 /** The read replica (RDS). Part of the AWS port (reconciler/aws.ts composes the parts). */
-import { DescribeDBInstancesCommand, PromoteReadReplicaCommand } from '@aws-sdk/client-rds';
+import { DescribeDBInstancesCommand, PromoteReadReplicaCommand, StopDBInstanceCommand } from '@aws-sdk/client-rds';
 import type {
   DrRegion,
+  PrimaryRegion,
   ReplicaObservation,
 } from '../port';
 import { AwsContext, hasCode, toPortError } from './clients';
 
 /** The read replica (RDS). */
-export function rdsPart(ctx: AwsContext): Pick<DrRegion, 'describeReplica' | 'promoteReplica'> {
-  const { dr, call, replicaLagSeconds } = ctx;
+export function rdsPart(ctx: AwsContext): Pick<DrRegion, 'describeReplica' | 'promoteReplica'> & PrimaryRegion {
+  const { dr, call, clientsFor, replicaLagSeconds } = ctx;
   return {
     async describeReplica(identifier: string): Promise<ReplicaObservation> {
       let instance;
@@ -31,6 +32,11 @@ export function rdsPart(ctx: AwsContext): Pick<DrRegion, 'describeReplica' | 'pr
         replicaLagSeconds: lag,
         tags: Object.fromEntries((instance.TagList ?? []).filter((t) => t.Key !== undefined).map((t) => [t.Key!, t.Value ?? ''])),
       };
+    },
+    async stopDbInstance(arn: string): Promise<void> {
+      // arn:aws:rds:<region>:<account>:db:<identifier>: the old primary lives in its own region.
+      const [, , , region, , , identifier] = arn.split(':');
+      await call('rds StopDBInstance', identifier, () => clientsFor(region).rds().send(new StopDBInstanceCommand({ DBInstanceIdentifier: identifier })), region);
     },
     async promoteReplica(identifier: string): Promise<void> {
       await call('rds PromoteReadReplica', identifier, () => dr().rdsOnce().send(new PromoteReadReplicaCommand({ DBInstanceIdentifier: identifier })));

@@ -32,7 +32,7 @@ const AUTOMATIC_SOURCES = new Set(['alarm', 'health-check', 'drill', 'drill-expi
 /** One step of the policy. */
 export function decide(input: PolicyInput): Decision {
   const b = new Step(input);
-  const rules = [repairPendingDrill, recoverLostDrill, supersedeDrill, confirmFailback, onTrigger, failoverLatch, announceModeChange, drillExpiry];
+  const rules = [repairPendingDrill, recoverLostDrill, supersedeDrill, confirmFailback, onTrigger, oldPrimaryAnswers, failoverLatch, announceModeChange, drillExpiry];
   for (const rule of rules) {
     const r = rule(input, b);
     if (r === 'fired') return b.decided();
@@ -365,6 +365,32 @@ function failOver(i: PolicyInput, b: Step, source: FailoverSource, reason: strin
   b.outcome = { kind: 'failover-started', source };
   return 'fired';
 }
+
+/**
+ * 4b. The primary region answers again while DR holds the writer (S9): its database is the old, stale writer. Say so
+ * once, and with the opt-in fence stop the old primary instance so that a stray app there cannot write to it.
+ * Evidence: this pass's probe of the primary (or, without a probe, Route 53) reads healthy.
+ */
+const oldPrimaryAnswers: Rule = (i, b) => {
+  const p = b.state.promotion;
+  if (!p || !writerInDr(b.state) || p.primaryAnsweredAt) return 'pass';
+  const probe = i.facts.probe;
+  const answers = probe && !('none' in probe) ? probe.healthy : i.settings.failover.probeUrl === undefined && i.facts.healthCheck !== undefined && 'healthy' in i.facts.healthCheck && i.facts.healthCheck.healthy === true;
+  if (!answers) return 'pass';
+  const db = i.settings.database;
+  const fence = db?.fenceOldPrimary === true && db.primaryArn !== undefined;
+  b.state = { ...b.state, promotion: { ...p, primaryAnsweredAt: i.now.toISOString(), ...(fence ? { fenceRequestedAt: i.now.toISOString() } : {}) } };
+  b.persist();
+  const old = db?.primaryArn ?? 'the old primary';
+  b.note(`the primary region answers again; its database (${old}) is stale: DR keeps the writer and the users until failback${fence ? '; stopping it (fence)' : ''}`, 'warn');
+  b.notify(
+    'DR: the old primary answers again',
+    `the primary region answers again after the failover. Its database (${old}) is the OLD writer: anything written there now is lost to the DR writer. ${fence ? 'The reconciler is stopping it (fence_old_primary).' : 'Keep applications in the primary region from writing to it (stop it, or detach its ingress), then follow the failback runbook.'}`,
+    { event: 'OldPrimaryAnswers', primaryArn: db?.primaryArn, fence },
+  );
+  if (fence) b.effects.push({ kind: 'fence', primaryArn: db!.primaryArn! });
+  return 'fired';
+};
 
 /** 5. A real failover latches (S5): say so when the primary looks healthy again; never fail back by itself. */
 const failoverLatch: Rule = (i, b) => {

@@ -3,7 +3,7 @@
  * (the next state, ordered effects, notes and a typed outcome of the trigger). Types only: no SDK, no clock.
  */
 import type { AlarmState } from '../port';
-import type { DrillSpec, FailoverSpec, Mode } from '../spec-types';
+import type { DrillSpec, EnvironmentSpec, FailoverSpec, Mode } from '../spec-types';
 import type { DatabasePromotion, DrillRecord, FailoverRecord, ModeRequest, ModeRequestInput } from '../status';
 
 /** What woke the pass. The pass converges the same way whatever it is; some add intent first. */
@@ -75,6 +75,8 @@ export interface PolicySettings {
   readonly environment: string;
   readonly failover: FailoverSpec;
   readonly drill: DrillSpec;
+  /** The database block of the spec (the old primary, the opt-in fence). */
+  readonly database?: EnvironmentSpec['database'];
 }
 
 /** Everything decide() is given. */
@@ -100,7 +102,9 @@ export type Effect =
    */
   | { readonly kind: 'writeMode'; readonly mode: Mode; readonly expectedVersion: number; readonly request: ModeRequestInput }
   | { readonly kind: 'notify'; readonly subject: string; readonly text: string; readonly payload: Readonly<Record<string, unknown>> }
-  | { readonly kind: 'metric'; readonly name: string; readonly value: number; readonly unit: 'Count' | 'Seconds' };
+  | { readonly kind: 'metric'; readonly name: string; readonly value: number; readonly unit: 'Count' | 'Seconds' }
+  /** Stop the old primary DB instance (its own region): a stray app there cannot write to the stale database (S9, opt-in). */
+  | { readonly kind: 'fence'; readonly primaryArn: string };
 
 /** What became of the trigger's intent. The CLI and the handler read this, never the notes. */
 export type TriggerOutcome =

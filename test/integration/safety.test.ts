@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AutoScalingClient, CreateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
 import { CloudWatchClient, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
+import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import { main as drctl } from '../../reconciler/cli';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { createAwsPort } from '../../reconciler/aws';
@@ -280,6 +281,30 @@ describe('safety rules on the emulator', function () {
     const code = await drctl(['reconcile', '--spec', specFile, '--yes'], { out: (t) => out.push(t), err: (t) => out.push(t), tty: false, env: { ...process.env, NO_COLOR: '1' }, port: (region) => createAwsPort({ region, maxAttempts: 2, retryBaseDelayMs: 5 }), sleep: async () => undefined });
     expect(code, out.join('\n')).to.equal(2);
     expect(proxy.resourceWrites()).to.deep.equal([]);
+  });
+
+  it('S9: when the primary answers again after a promotion, it is said once, and with the opt-in fence the old primary is stopped', async () => {
+    const fenced: DrEnvironment = { ...env, spec: { ...env.spec, database: { replicaIdentifier: env.spec.database!.replicaIdentifier, primaryArn: seeded.primaryArn, fenceOldPrimary: true } } };
+    const at = (t: number) => () => new Date(t);
+    let clock = Date.now();
+    await setAlarm('ALARM');
+    primary.set('unhealthy');
+    await reconcileOnce(port, fenced, { trigger: { kind: 'alarm' }, now: at(clock), minBackoffMs: 5 });
+    expect(promotions()).to.equal(1);
+    // The primary region is back: the next periodic reading sees it.
+    await setAlarm('OK');
+    primary.set('healthy');
+    proxy.clear();
+    await reconcileOnce(port, fenced, { trigger: { kind: 'resync' }, now: at((clock += 60_000)), minBackoffMs: 5 });
+    expect(subjects()).to.include('[pilot-light] DR: the old primary answers again');
+    expect(proxy.calls.filter((c) => c.action === 'StopDBInstance')).to.have.length(1);
+    const old = await new RDSClient({ region: SEED.primaryRegion }).send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: 'app-primary' }));
+    expect(old.DBInstances?.[0].DBInstanceStatus).to.equal('stopped');
+    // Said and done once.
+    proxy.clear();
+    await reconcileOnce(port, fenced, { trigger: { kind: 'resync' }, now: at((clock += 60_000)), minBackoffMs: 5 });
+    expect(proxy.calls.filter((c) => c.action === 'StopDBInstance')).to.have.length(0);
+    expect((await status()).databasePromotion?.primaryAnsweredAt).to.be.a('string');
   });
 
   it('S9: a drill never moves the traffic gate', async () => {

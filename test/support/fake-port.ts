@@ -48,6 +48,8 @@ export interface FakeWorld {
   metrics: Array<{ namespace: string; dimensions: Record<string, string>; name: string; value: number }>;
   /** Follow-ups sent to the requeue queue. */
   followUps: Array<{ queueUrl: string; delaySeconds: number; body: string }>;
+  /** DB instances stopped by the fence. */
+  stopped: string[];
 }
 
 /** A fake AwsPort over a FakeWorld. Instances launch InService at once, services run at once. */
@@ -65,6 +67,7 @@ export class FakePort implements AwsPort {
     probe: { healthy: true, detail: 'HTTP 200' },
     metrics: [],
     followUps: [],
+    stopped: [],
   };
   readonly calls: Call[] = [];
   /** Make a method fail: return an error to throw, or undefined to proceed. */
@@ -235,6 +238,10 @@ export class FakePort implements AwsPort {
   async putMetrics(namespace: string, dimensions: Readonly<Record<string, string>>, values: ReadonlyArray<{ name: string; value: number }>): Promise<void> {
     this.record('putMetrics', [namespace, dimensions, values]);
     for (const v of values) this.world.metrics.push({ namespace, dimensions: { ...dimensions }, name: v.name, value: v.value });
+  }
+  async stopDbInstance(arn: string): Promise<void> {
+    this.record('stopDbInstance', [arn]);
+    this.world.stopped.push(arn);
   }
   async sendFollowUp(queueUrl: string, delaySeconds: number, body: string): Promise<void> {
     this.record('sendFollowUp', [queueUrl, delaySeconds, body]);

@@ -79,6 +79,8 @@ function label(e: Effect): string {
       return `notify ${e.subject}`;
     case 'metric':
       return `metric ${e.name}=${e.value}`;
+    case 'fence':
+      return `fence ${e.primaryArn}`;
   }
 }
 const decided = (d: Decision) => {
@@ -389,6 +391,36 @@ const cases: Record<string, Case> = {
     facts: facts('pilot-light', 1, 'operator', { healthCheck: { unreadable: true }, ...alarm('OK') }),
     want: [],
     check: (d) => expect(d.state.failover.consecutiveUnhealthy).to.equal(2),
+  },
+  // --- the old writer (S9): recorded, said, and with the opt-in fence stopped ---
+  'the primary answers again while DR holds the writer: recorded and said once': {
+    state: state(withGeneration(2), withPromotion(), withFailover({ lastReadingAt: at(-MIN).toISOString() })),
+    trigger: resync,
+    facts: facts('active', 2, 'alarm', { probe: { healthy: true, detail: 'HTTP 200' }, healthCheck: { healthy: true }, ...alarm('OK') }),
+    settings: probing,
+    want: ['persist', 'notify DR: the old primary answers again'],
+    check: (d) => expect(d.state.promotion).to.include({ primaryAnsweredAt: at(0).toISOString() }).and.not.have.property('fenceRequestedAt'),
+  },
+  'with fence_old_primary, it is stopped': {
+    state: state(withGeneration(2), withPromotion(), withFailover({ lastReadingAt: at(-MIN).toISOString() })),
+    trigger: resync,
+    facts: facts('active', 2, 'alarm', { probe: { healthy: true, detail: 'HTTP 200' }, healthCheck: { healthy: true }, ...alarm('OK') }),
+    settings: { ...probing, database: { replicaIdentifier: 'app-replica', primaryArn: 'arn:aws:rds:us-east-1:123456789012:db:app-primary', fenceOldPrimary: true } },
+    want: ['persist', 'notify DR: the old primary answers again', 'fence arn:aws:rds:us-east-1:123456789012:db:app-primary'],
+  },
+  'the old primary already seen: nothing more': {
+    state: state(withGeneration(2), withPromotion({ primaryAnsweredAt: at(-MIN).toISOString() }), withFailover({ lastReadingAt: at(-MIN).toISOString() })),
+    trigger: resync,
+    facts: facts('active', 2, 'alarm', { probe: { healthy: true, detail: 'HTTP 200' }, healthCheck: { healthy: true }, ...alarm('OK') }),
+    settings: probing,
+    want: [],
+  },
+  'the primary still down: nothing said': {
+    state: state(withGeneration(2), withPromotion(), withFailover({ lastReadingAt: at(-MIN).toISOString() })),
+    trigger: resync,
+    facts: facts('active', 2, 'alarm', { probe: { healthy: false, detail: 'HTTP 503' }, healthCheck: { healthy: false }, ...alarm('ALARM') }),
+    settings: probing,
+    want: [],
   },
   // --- the writer and traffic (S9) ---
   'a confirmed failback (drctl failback complete) moves the writer back: persisted and announced': {

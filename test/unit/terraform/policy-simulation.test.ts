@@ -67,6 +67,7 @@ const RESOURCES: ReconcilerResources = {
   deadLetterQueueArn: arn('sqs', 'dr-dr-failover-dlq'),
   logGroupArn: arn('logs', 'log-group:/aws/lambda/dr-dr-failover'),
   requeueQueueArn: arn('sqs', 'dr-dr-requeue'),
+  fencePrimaryArn: `arn:aws:rds:us-east-1:${ACCOUNT}:db:app-primary`,
 };
 
 const TAG = 'pilot-light:environment';
@@ -139,6 +140,7 @@ const ALLOWED: Record<string, Request> = {
   ),
   'read the status': { action: 'dynamodb:GetItem', resource: TABLE, context: { 'dynamodb:LeadingKeys': ['status'] } },
   'release the lease': { action: 'dynamodb:DeleteItem', resource: TABLE, context: { 'dynamodb:LeadingKeys': ['lease'] } },
+  'fence the old primary (S9, opt-in)': { action: 'rds:StopDBInstance', resource: `arn:aws:rds:us-east-1:${ACCOUNT}:db:app-primary` },
   'promote the tagged replica': { action: 'rds:PromoteReadReplica', resource: REPLICA, context: { [`rds:db-tag/${TAG}`]: 'dr' } },
   'scale dr-jenkins to its active size': asgUpdate({}),
   'scale dr-jenkins to zero (pilot light)': asgUpdate({ 'autoscaling:MaxSize': '1', 'autoscaling:MinSize': '0' }),
@@ -156,6 +158,7 @@ const ALLOWED: Record<string, Request> = {
 
 /** What a hostile spec (or a compromised function) would ask for: each must be denied. */
 const DENIED: Record<string, Request> = {
+  'stop any other database': { action: 'rds:StopDBInstance', resource: `arn:aws:rds:us-east-1:${ACCOUNT}:db:billing` },
   // Issue 13's confused deputy: a foreign ASG named in the spec as the owner of dr-grafana.
   'resize the foreign ASG prod-internal-admin': asgUpdate({ [`autoscaling:ResourceTag/${TAG}`]: 'prod' }, FOREIGN_ASG),
   'register a target in a foreign target group': { action: 'elasticloadbalancing:RegisterTargets', resource: TG_FOREIGN, context: { [`aws:ResourceTag/${TAG}`]: 'dr' } },

@@ -34,7 +34,7 @@ describe('terraform: IAM policies (rule S8)', () => {
       [
         'ssm:GetParameter', 'ssm:PutParameter',
         'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem',
-        'rds:DescribeDBInstances', 'rds:PromoteReadReplica',
+        'rds:DescribeDBInstances', 'rds:PromoteReadReplica', 'rds:StopDBInstance',
         'cloudwatch:GetMetricStatistics', 'cloudwatch:DescribeAlarms',
         // One UpdateAutoScalingGroup statement for the for_each groups, limited to the largest size any asks for.
         'autoscaling:DescribeAutoScalingGroups', 'autoscaling:UpdateAutoScalingGroup',
