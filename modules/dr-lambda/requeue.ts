@@ -47,6 +47,12 @@ export interface RequeueEventSources {
   readonly replicaIdentifier?: string;
 }
 
+/** `names`, or `[placeholder]` when empty (also when the list is only known to Terraform). */
+function nonEmpty(names: string[], placeholder: string): string[] {
+  if (Token.isUnresolved(names)) return Token.asList(Fn.conditional(Op.lt(Fn.lengthOf(names), 1), [placeholder], names));
+  return names.length > 0 ? names : [placeholder];
+}
+
 /** Props of {@link Requeue}. */
 export interface RequeueProps {
   /** Environment name: the queue is `${environment}-dr-requeue`. */
@@ -97,7 +103,8 @@ export class Requeue extends Construct {
         pattern: {
           source: ['aws.autoscaling'],
           'detail-type': ['EC2 Instance Launch Successful', 'EC2 Instance Terminate Successful'],
-          detail: { AutoScalingGroupName: props.events.autoScalingGroupNames },
+          // EventBridge refuses an empty array in a pattern: with no ASG the pattern names one that cannot exist.
+          detail: { AutoScalingGroupName: nonEmpty(props.events.autoScalingGroupNames, `${props.environment}-no-managed-asg`) },
         },
       },
     };

@@ -109,7 +109,13 @@ def patch_rds() -> None:
             )
         if self.arn_regex.match(source_id):
             db_kwargs = {"backend": self, **db_kwargs}
-        return original_create_replica(self, db_kwargs)
+        replica = original_create_replica(self, db_kwargs)
+        # moto: the replica is a copy of the source and keeps the source's log exports, ignoring the request's
+        # EnableCloudwatchLogsExports; AWS sets the replica's own (RDS API Reference, CreateDBInstanceReadReplica:
+        # "EnableCloudwatchLogsExports — The list of logs that the new DB instance is to export to CloudWatch Logs").
+        if db_kwargs.get("enable_cloudwatch_logs_exports") is not None:
+            replica.enabled_cloudwatch_logs_exports = list(db_kwargs["enable_cloudwatch_logs_exports"])
+        return replica
 
     RDSBackend.create_db_instance_read_replica = create_db_instance_read_replica
 
