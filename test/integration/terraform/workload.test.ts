@@ -99,7 +99,7 @@ describe('terraform: the workload is data (variables → resources and the recon
         targetGroupArns: [TG('jenkins')],
       });
       expect(s.autoScalingGroups[1].targetGroupArns).to.deep.equal([TG('grafana'), TG('jaeger'), TG('prometheus')]);
-      expect(s.database).to.deep.equal({ replicaIdentifier: 'app-replica' });
+      expect(s.database).to.deep.equal({ replicaIdentifier: 'app-replica', fenceOldPrimary: false });
       expect(s.failover).to.deep.include({ alarmRegion: 'us-east-1', unhealthyReadings: 3, minIntervalMinutes: 60 });
     });
 
