@@ -40,7 +40,9 @@ export function ecsServicesExpression(w: WorkloadExpressions): string {
   return (
     `[for k, s in ${w.services} : { cluster = ${w.clusterName}, name = lookup(${w.serviceNames}, k, ""), ` +
     `pilotLight = ${mode('pilot_light')}, active = ${mode('active')}, ` +
-    `loadBalancers = [for arn in (s.route == null ? [] : [lookup(${w.serviceTargetGroupArns}, k, "")]) : { targetGroupArn = arn, port = s.container_port }] }]`
+    `loadBalancers = [for arn in (s.route == null ? [] : [lookup(${w.serviceTargetGroupArns}, k, "")]) : { targetGroupArn = arn, port = s.container_port }], ` +
+    // The service's load_balancer block attaches the group (modules/ecs): ECS registers its tasks, the reconciler verifies.
+    `targetRegistration = "aws" }]`
   );
 }
 
@@ -50,7 +52,9 @@ export function autoScalingGroupsExpression(w: WorkloadExpressions): string {
     `{ minSize = a.${m}.min_size, maxSize = a.${m}.max_size, desiredCapacity = a.${m}.desired_capacity, onDemandPercentage = a.${m}.on_demand_percentage }`;
   return (
     `[for k, a in ${w.asgs} : { name = lookup(${w.asgNames}, k, ""), pilotLight = ${mode('pilot_light')}, active = ${mode('active')}, ` +
-    `targetGroupArns = [for t in sort(keys(a.targets)) : lookup(${w.asgTargetGroupArns}, t, "")] }]`
+    `targetGroupArns = [for t in sort(keys(a.targets)) : lookup(${w.asgTargetGroupArns}, t, "")], ` +
+    // The group's target_group_arns attach them (modules/ecs/asg.ts): Auto Scaling registers its instances.
+    `targetRegistration = "aws" }]`
   );
 }
 

@@ -271,7 +271,9 @@ export class DrPilotLightStack extends TerraformStack {
         serviceArns: orPlaceholder(this.ecs.arns.services, `arn:aws:ecs:${v.dr_region.stringValue}:*:service/${env}/00000000-none`),
         // The task definition families the stack registers are `<env>-<service key>` (for_each: known to Terraform only).
         taskDefinitionFamilies: Token.asList(ref(`[for k, s in var.ecs_services : "${env}-\${k}"]`)),
-        targetGroupArns: orPlaceholder(this.ecs.arns.targetGroups, `arn:aws:elasticloadbalancing:${v.dr_region.stringValue}:*:targetgroup/${env}-none/0000000000000000`),
+        // Every group of the stack is attached to its ASG or ECS service, so AWS registers the targets and the
+        // spec says targetRegistration "aws": the reconciler gets no target-write permission at all (issue 13).
+        targetGroupArns: [],
         notificationTopicArn: this.failover.notificationTopic.arn,
         notificationKeyArn: this.failover.notificationKey.arn,
       },

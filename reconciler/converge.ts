@@ -65,7 +65,8 @@ export async function converge(port: DrRegion, spec: EnvironmentSpec, input: Con
   const maxRounds = hooks.maxRounds ?? 3;
   let rounds = 0;
   for (;;) {
-    const observed = await observe(port, spec);
+    // A failover does not wait on the replica's lag; pilot light shows it and a drill checks it.
+    const observed = await observe(port, spec, { replicaLag: input.mode !== 'active' || input.drill !== undefined });
     // Before any write: a spec naming a resource outside the environment changes nothing (S12).
     const foreign = outOfScope(spec, observed, hooks.scope);
     if (foreign.length > 0) return { finalPlan: plan(spec, desired(), observed), results, promotion, rounds, leaseLost: false, outOfScope: foreign };

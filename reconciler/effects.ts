@@ -25,6 +25,8 @@ export interface Applied {
 export class EffectShell {
   /** The status document as persisted so far this pass. */
   working: DrStatus;
+  /** Notifications sent and not yet answered: nothing the pass does next depends on them (see flush). */
+  private readonly sending: Promise<void>[] = [];
   constructor(
     private readonly port: AwsPort,
     private readonly env: DrEnvironment,
@@ -55,7 +57,8 @@ export class EffectShell {
           break;
         }
         case 'notify':
-          await this.notify(e);
+          // Sent now, awaited at the end of the pass (flush): a message must not delay a failover by a round trip.
+          this.sending.push(this.notify(e));
           break;
         case 'metric':
           this.metrics.add(e.name, e.value, e.unit);
@@ -70,6 +73,11 @@ export class EffectShell {
       }
     }
     return { kind: 'done', facts: f, persisted };
+  }
+
+  /** Waits for every notification sent so far (they never reject). The pass calls it before it returns. */
+  async flush(): Promise<void> {
+    while (this.sending.length > 0) await Promise.all(this.sending.splice(0));
   }
 
   /** Stores the policy's bookkeeping in the status document now (facts that must survive a crash). */

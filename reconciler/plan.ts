@@ -15,7 +15,7 @@ import type {
   TargetGroupObservation,
   TaskAddress,
 } from './port';
-import type { AsgSpec, EcsServiceSpec, EnvironmentSpec, Mode } from './spec';
+import type { AsgSpec, EcsServiceSpec, EnvironmentSpec, Mode, TargetRegistration } from './spec';
 
 /** Everything observe() read in one go. */
 export interface Observed {
@@ -408,8 +408,14 @@ function planService(
 interface TargetFeed {
   readonly arn: string;
   readonly owner: string;
-  /** Undefined when the owner itself was not observed: then nothing is registered or deregistered. */
+  /** `aws`: AWS registers the owner's targets (the group is attached to it): verify and report, never write. */
+  readonly registration: TargetRegistration;
+  /** The exact targets. Undefined when the owner was not observed, or when only a count is known (below). */
   readonly wanted?: readonly Target[];
+  /** An AWS-registered service's group: how many targets (its desired tasks); ECS knows which. */
+  readonly wantedCount?: number;
+  /** Target ids that belong to the owner in any state (an ASG's instances, launching or terminating too). */
+  readonly members?: ReadonlySet<string>;
 }
 
 function targetFeeds(spec: EnvironmentSpec, observed: Observed): TargetFeed[] {
@@ -420,15 +426,21 @@ function targetFeeds(spec: EnvironmentSpec, observed: Observed): TargetFeed[] {
     const wanted = obs?.exists
       ? obs.instances.filter((i) => i.lifecycleState === 'InService').map((i) => ({ id: i.instanceId }))
       : undefined;
-    for (const arn of asg.targetGroupArns) feeds.push({ arn, owner: asgKey(asg.name), wanted });
+    const members = obs?.exists ? new Set(obs.instances.map((i) => i.instanceId)) : undefined;
+    for (const arn of asg.targetGroupArns) feeds.push({ arn, owner: asgKey(asg.name), registration: asg.targetRegistration, wanted, members });
   }
   const svcByKey = new Map(observed.services.map((s) => [serviceKey(s.cluster, s.name), s]));
   for (const svc of spec.ecsServices) {
     const key = serviceKey(svc.cluster, svc.name);
-    const exists = svcByKey.get(key)?.exists ?? false;
-    const tasks = observed.serviceTasks[serviceKey(svc.cluster, svc.name)];
+    const obs = svcByKey.get(key);
+    const exists = obs?.exists ?? false;
+    const tasks = observed.serviceTasks[key];
     for (const lb of svc.loadBalancers) {
-      feeds.push({ arn: lb.targetGroupArn, owner: key, wanted: exists && tasks ? tasks.map((t) => ({ id: t.ip, port: lb.port })) : undefined });
+      if (svc.targetRegistration === 'aws') {
+        feeds.push({ arn: lb.targetGroupArn, owner: key, registration: 'aws', wantedCount: exists ? (obs?.desiredCount ?? 0) : undefined });
+      } else {
+        feeds.push({ arn: lb.targetGroupArn, owner: key, registration: 'reconciler', wanted: exists && tasks ? tasks.map((t) => ({ id: t.ip, port: lb.port })) : undefined });
+      }
     }
   }
   return feeds;
@@ -438,33 +450,43 @@ function targetId(t: Target): string {
   return t.port === undefined ? t.id : `${t.id}:${t.port}`;
 }
 
+/**
+ * Which registered targets match the wanted ones. A wanted target without a port (an ASG instance) matches its id on
+ * any port: DescribeTargetHealth always reports the port, the group's when the target was registered without one.
+ */
+function matchTargets(wanted: readonly Target[], registered: readonly Target[]): { missing: Target[]; extra: Target[] } {
+  const wantedKeys = new Set(wanted.map(targetId));
+  const registeredKeys = new Set(registered.flatMap((t) => [t.id, targetId(t)]));
+  return {
+    missing: wanted.filter((t) => !registeredKeys.has(targetId(t))),
+    extra: registered.filter((t) => !wantedKeys.has(t.id) && !wantedKeys.has(targetId(t))),
+  };
+}
+
 function planTargetGroup(feed: TargetFeed, obs: TargetGroupObservation | undefined): { assessment: Assessment; actions: Action[] } {
   const resource = targetGroupKey(feed.arn);
+  const byAws = feed.registration === 'aws' ? ' (registered by AWS)' : '';
   if (!obs || !obs.exists) {
     return {
-      assessment: { resource, kind: 'targetGroup', desired: `targets of ${feed.owner}`, observed: 'not found', inSync: false, ready: false, problem: `target group ${feed.arn} not found` },
+      assessment: { resource, kind: 'targetGroup', desired: `targets of ${feed.owner}${byAws}`, observed: 'not found', inSync: false, ready: false, problem: `target group ${feed.arn} not found` },
       actions: [],
     };
   }
-  const registered = obs.targets.filter((t) => t.state !== 'draining');
+  const registered = obs.targets.filter((t) => t.state !== 'draining').map((t) => (t.port === undefined ? { id: t.id, state: t.state } : { id: t.id, port: t.port, state: t.state }));
   const healthy = registered.filter((t) => t.state === 'healthy').length;
   const observedText = `${registered.length} registered, ${healthy} healthy`;
-  if (!feed.wanted) {
+  if (!feed.wanted && feed.wantedCount === undefined) {
     return {
-      assessment: { resource, kind: 'targetGroup', desired: `targets of ${feed.owner}`, observed: observedText, inSync: false, ready: false, problem: `${feed.owner} not found: targets left as they are` },
+      assessment: { resource, kind: 'targetGroup', desired: `targets of ${feed.owner}${byAws}`, observed: observedText, inSync: false, ready: false, problem: `${feed.owner} not found: targets left as they are` },
       actions: [],
     };
   }
-  // A target registered without a port uses the group's port: compare on the effective port.
-  const effective = (t: Target): Target => ({ id: t.id, port: t.port ?? obs.port });
-  const wantedIds = new Set(feed.wanted.map((t) => targetId(effective(t))));
-  const registeredIds = new Set(registered.map((t) => targetId(effective(t))));
-  const toRegister = feed.wanted.filter((t) => !registeredIds.has(targetId(effective(t))));
-  const toDeregister = registered
-    .filter((t) => !wantedIds.has(targetId(effective(t))))
-    .map((t) => (t.port === undefined ? { id: t.id } : { id: t.id, port: t.port }));
+  if (feed.registration === 'aws') return { assessment: verifyTargetGroup(feed, resource, registered, healthy, observedText), actions: [] };
+  const wanted = feed.wanted!;
+  const { missing: toRegister, extra } = matchTargets(wanted, registered);
+  const toDeregister = extra.map((t) => (t.port === undefined ? { id: t.id } : { id: t.id, port: t.port }));
   const inSync = toRegister.length === 0 && toDeregister.length === 0;
-  const ready = inSync && healthy === feed.wanted.length;
+  const ready = inSync && healthy === wanted.length;
   const byId = (a: Target, b: Target) => compare(targetId(a), targetId(b));
   const actions: Action[] = [];
   if (toDeregister.length > 0) actions.push({ kind: 'DeregisterTargets', resource, targetGroupArn: feed.arn, targets: [...toDeregister].sort(byId) });
@@ -473,14 +495,39 @@ function planTargetGroup(feed: TargetFeed, obs: TargetGroupObservation | undefin
     assessment: {
       resource,
       kind: 'targetGroup',
-      desired: `${feed.wanted.length} targets of ${feed.owner}`,
+      desired: `${wanted.length} targets of ${feed.owner}`,
       observed: observedText,
       inSync,
       ready,
-      waitingFor: inSync && !ready ? `${healthy}/${feed.wanted.length} targets healthy` : undefined,
+      waitingFor: inSync && !ready ? `${healthy}/${wanted.length} targets healthy` : undefined,
     },
     actions,
   };
+}
+
+/**
+ * A group AWS fills (attached to the ASG or the ECS service): the reconciler writes nothing to it, so a spec can
+ * never make it move a target (S12). It checks what AWS did: the owner's targets registered and healthy, and nothing
+ * else in the group. A target that is not the owner's is reported, not removed: someone registered it by hand.
+ */
+function verifyTargetGroup(feed: TargetFeed, resource: string, registered: readonly Target[], healthy: number, observedText: string): Assessment {
+  const base = { resource, kind: 'targetGroup' as const, observed: observedText, inSync: true };
+  if (feed.wanted) {
+    const { missing, extra } = matchTargets(feed.wanted, registered);
+    const foreign = extra.filter((t) => !feed.members?.has(t.id));
+    const desired = `${feed.wanted.length} targets of ${feed.owner} (registered by AWS)`;
+    if (foreign.length > 0) {
+      const ids = foreign.map(targetId).sort(compare);
+      return { ...base, desired, ready: false, problem: `target group ${feed.arn} holds ${ids.length} target(s) that are not instances of ${feed.owner}: ${ids.join(', ')}; AWS registers this group's targets, so the reconciler leaves them: deregister them by hand` };
+    }
+    const ready = missing.length === 0 && extra.length === 0 && healthy === feed.wanted.length;
+    const waiting = missing.length > 0 ? `AWS to register ${missing.length} of ${feed.wanted.length} targets` : extra.length > 0 ? `AWS to deregister ${extra.length} leaving instance(s)` : `${healthy}/${feed.wanted.length} targets healthy`;
+    return { ...base, desired, ready, waitingFor: ready ? undefined : waiting };
+  }
+  const n = feed.wantedCount!;
+  const ready = registered.length === n && healthy === n;
+  const waiting = registered.length < n ? `ECS to register ${n - registered.length} of ${n} tasks` : registered.length > n ? `ECS to deregister ${registered.length - n} stopped task(s)` : `${healthy}/${n} targets healthy`;
+  return { ...base, desired: `${n} tasks of ${feed.owner} (registered by AWS)`, ready, waitingFor: ready ? undefined : waiting };
 }
 
 /** A one-line, runbook-worded description of an action, for logs and plan output. */

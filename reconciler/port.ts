@@ -176,7 +176,8 @@ export interface StateStore {
 
 /** Reads of the DR region's managed resources (observe). */
 export interface DrRegionReader {
-  describeReplica(identifier: string): Promise<ReplicaObservation>;
+  /** `withLag`: also read the ReplicaLag metric, in parallel with the instance. @default true */
+  describeReplica(identifier: string, withLag?: boolean): Promise<ReplicaObservation>;
   /** One observation per name, in the order given; missing groups have `exists: false`. */
   describeAsgs(names: ReadonlyArray<string>): Promise<AsgObservation[]>;
   /** One observation per name, in the order given; batched 10 a call. */

@@ -145,72 +145,77 @@ async function passUnderLease(port: AwsPort, env: DrEnvironment, opts: PassOptio
   if (typeof parsed === 'string') return invalidMode(port, env, prev, param, parsed, ctx);
 
   const shell = new EffectShell(port, env, log, metrics, ctx.now, prev);
-  let leaseTakenAt = ctx.started;
-  const notes: Note[] = [];
-  const note = (n: Note) => {
-    notes.push(n);
-    log[n.level](n.text);
-  };
-  const texts = () => notes.map((n) => n.text);
-  const settled = await settle(port, env, shell, opts.trigger, await shell.factsOf(parsed.param, storedRequest ?? null), policyStateOf(prev), ctx, note);
-  // A refused command changes nothing (S12): no convergence, no status write.
-  if (isRefusal(settled.outcome)) return { outcome: 'Refused', trigger: settled.outcome, results: [], notes: texts() };
+  try {
+    let leaseTakenAt = ctx.started;
+    const notes: Note[] = [];
+    const note = (n: Note) => {
+      notes.push(n);
+      log[n.level](n.text);
+    };
+    const texts = () => notes.map((n) => n.text);
+    const settled = await settle(port, env, shell, opts.trigger, await shell.factsOf(parsed.param, storedRequest ?? null), policyStateOf(prev), ctx, note);
+    // A refused command changes nothing (S12): no convergence, no status write.
+    if (isRefusal(settled.outcome)) return { outcome: 'Refused', trigger: settled.outcome, results: [], notes: texts() };
 
-  const { facts, state } = settled;
-  const target = convergeMode(state, facts);
-  if (target.refused) note({ text: target.refused, level: 'warn' });
-  const conv = await converge(port, spec, { mode: target.mode, drill: state.drill, promotion: state.promotion, generation: facts.generation }, {
-    now: ctx.now,
-    // Renewed before a round only once a third of the lease has gone by: a fresh lease needs no round trip, and
-    // a pass that outlived its lease still stops before writing beside the next holder.
-    renewLease: async () => {
-      if (ctx.now().getTime() - leaseTakenAt.getTime() < (ctx.ttlSeconds * 1000) / 3) return true;
-      const renewed = await port.acquireLease({ table: spec.stateTable, holder: ctx.holder, now: ctx.now(), ttlSeconds: ctx.ttlSeconds });
-      if (renewed) leaseTakenAt = ctx.now();
-      return renewed;
-    },
-    persistLatch: (promotion) => shell.persist({ ...state, promotion }),
-    note: (text) => note({ text, level: 'info' }),
-    onAction: (e) => logAction(log, e),
-    maxRounds: opts.maxRounds,
-    deadline: opts.deadline,
-    scope: opts.scope ?? env.metadata.name,
-    retries: opts.retries,
-    minBackoffMs: opts.minBackoffMs,
-  });
-  if (conv.outOfScope.length > 0) return invalidMode(port, env, shell.working, param, `the spec names resources outside environment ${env.metadata.name}: ${conv.outOfScope.join('; ')}`, ctx, 'spec');
-  if (conv.leaseLost) {
-    log.warn('Lost the lease to another pass; stopping without further writes');
-    return { outcome: 'Locked', trigger: settled.outcome, results: conv.results, notes: [...texts(), 'lost the lease to another pass'] };
+    const { facts, state } = settled;
+    const target = convergeMode(state, facts);
+    if (target.refused) note({ text: target.refused, level: 'warn' });
+    const conv = await converge(port, spec, { mode: target.mode, drill: state.drill, promotion: state.promotion, generation: facts.generation }, {
+      now: ctx.now,
+      // Renewed before a round only once a third of the lease has gone by: a fresh lease needs no round trip, and
+      // a pass that outlived its lease still stops before writing beside the next holder.
+      renewLease: async () => {
+        if (ctx.now().getTime() - leaseTakenAt.getTime() < (ctx.ttlSeconds * 1000) / 3) return true;
+        const renewed = await port.acquireLease({ table: spec.stateTable, holder: ctx.holder, now: ctx.now(), ttlSeconds: ctx.ttlSeconds });
+        if (renewed) leaseTakenAt = ctx.now();
+        return renewed;
+      },
+      persistLatch: (promotion) => shell.persist({ ...state, promotion }),
+      note: (text) => note({ text, level: 'info' }),
+      onAction: (e) => logAction(log, e),
+      maxRounds: opts.maxRounds,
+      deadline: opts.deadline,
+      scope: opts.scope ?? env.metadata.name,
+      retries: opts.retries,
+      minBackoffMs: opts.minBackoffMs,
+    });
+    if (conv.outOfScope.length > 0) return invalidMode(port, env, shell.working, param, `the spec names resources outside environment ${env.metadata.name}: ${conv.outOfScope.join('; ')}`, ctx, 'spec');
+    if (conv.leaseLost) {
+      log.warn('Lost the lease to another pass; stopping without further writes');
+      return { outcome: 'Locked', trigger: settled.outcome, results: conv.results, notes: [...texts(), 'lost the lease to another pass'] };
+    }
+
+    const after = { ...state, promotion: conv.promotion };
+    const gate = traffic(after, facts, spec.database !== undefined);
+    const { status, outcome, justConverged } = passStatus({
+      prev,
+      working: shell.working,
+      environment: env.metadata.name,
+      ...facts,
+      state: after,
+      traffic: gate,
+      pilotLightRefused: target.refused,
+      finalPlan: conv.finalPlan,
+      results: conv.results,
+      rounds: conv.rounds,
+      started: ctx.started,
+      trigger: opts.trigger.kind,
+      notes: texts(),
+      now: ctx.now(),
+    });
+    // The status write, the gate's metric and the messages do not wait for each other.
+    await Promise.all([
+      port.writeState(spec.stateTable, STATUS_KEY, status),
+      putPassMetrics(port, env, log, { toDr: gate.toDr, degraded: outcome === 'Degraded', invalid: false }),
+      shell.apply(afterConverge(prev, status, outcome, justConverged, env.metadata.name), facts),
+    ]);
+    recordPass(log, metrics, status, outcome, conv.finalPlan, conv.results, justConverged);
+    const requeueAfterSeconds = requeueAfter(status, ctx.now());
+    return { outcome, trigger: settled.outcome, status, results: conv.results, notes: texts(), ...(requeueAfterSeconds !== undefined ? { requeueAfterSeconds } : {}) };
+  } finally {
+    // Notifications went out as they were decided; the pass ends only once they are answered.
+    await shell.flush();
   }
-
-  const after = { ...state, promotion: conv.promotion };
-  const gate = traffic(after, facts, spec.database !== undefined);
-  const { status, outcome, justConverged } = passStatus({
-    prev,
-    working: shell.working,
-    environment: env.metadata.name,
-    ...facts,
-    state: after,
-    traffic: gate,
-    pilotLightRefused: target.refused,
-    finalPlan: conv.finalPlan,
-    results: conv.results,
-    rounds: conv.rounds,
-    started: ctx.started,
-    trigger: opts.trigger.kind,
-    notes: texts(),
-    now: ctx.now(),
-  });
-  // The status write, the gate's metric and the messages do not wait for each other.
-  await Promise.all([
-    port.writeState(spec.stateTable, STATUS_KEY, status),
-    putPassMetrics(port, env, log, { toDr: gate.toDr, degraded: outcome === 'Degraded', invalid: false }),
-    shell.apply(afterConverge(prev, status, outcome, justConverged, env.metadata.name), facts),
-  ]);
-  recordPass(log, metrics, status, outcome, conv.finalPlan, conv.results, justConverged);
-  const requeueAfterSeconds = requeueAfter(status, ctx.now());
-  return { outcome, trigger: settled.outcome, status, results: conv.results, notes: texts(), ...(requeueAfterSeconds !== undefined ? { requeueAfterSeconds } : {}) };
 }
 
 /**

@@ -24,6 +24,13 @@ export interface AsgCapacity {
   readonly onDemandPercentage: number;
 }
 
+/**
+ * Who registers an owner's targets: `aws` when the group is attached to the owner (an ASG's `target_group_arns`, an
+ * ECS service's `load_balancer`) and AWS registers them itself, so the reconciler only verifies and reports; or
+ * `reconciler`, which registers and deregisters them (and needs the IAM for it on exactly those groups).
+ */
+export type TargetRegistration = 'reconciler' | 'aws';
+
 /** An Auto Scaling Group the reconciler owns. */
 export interface AsgSpec {
   readonly name: string;
@@ -31,6 +38,8 @@ export interface AsgSpec {
   readonly active: AsgCapacity;
   /** Target groups that should hold exactly this group's InService instances. */
   readonly targetGroupArns: readonly string[];
+  /** @default reconciler */
+  readonly targetRegistration: TargetRegistration;
 }
 
 /** ECS capacity provider. */
@@ -55,6 +64,8 @@ export interface EcsServiceSpec {
   readonly pilotLight: ServiceCapacity;
   readonly active: ServiceCapacity;
   readonly loadBalancers: readonly ServiceLoadBalancer[];
+  /** @default reconciler */
+  readonly targetRegistration: TargetRegistration;
 }
 
 /** Automatic failover settings (alarm path and health-check backstop). */

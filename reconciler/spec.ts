@@ -25,6 +25,7 @@ import {
   type FailoverSpec,
   type Mode,
   type ServiceLoadBalancer,
+  type TargetRegistration,
 } from './spec-types';
 
 export * from './spec-types';
@@ -235,8 +236,8 @@ type RawDocument = {
     leaseSeconds?: number;
     failover?: Partial<FailoverSpec>;
     drill?: Partial<DrillSpec>;
-    autoScalingGroups: Array<Omit<AsgSpec, 'targetGroupArns'> & { targetGroupArns?: string[] }>;
-    ecsServices: Array<Omit<EcsServiceSpec, 'loadBalancers'> & { loadBalancers?: ServiceLoadBalancer[] }>;
+    autoScalingGroups: Array<Omit<AsgSpec, 'targetGroupArns' | 'targetRegistration'> & { targetGroupArns?: string[]; targetRegistration?: TargetRegistration }>;
+    ecsServices: Array<Omit<EcsServiceSpec, 'loadBalancers' | 'targetRegistration'> & { loadBalancers?: ServiceLoadBalancer[]; targetRegistration?: TargetRegistration }>;
   };
 };
 
@@ -262,8 +263,8 @@ export function validateSpec(doc: unknown): DrEnvironment {
       ...s,
       concurrency: s.concurrency ?? 4,
       leaseSeconds: s.leaseSeconds ?? 300,
-      autoScalingGroups: s.autoScalingGroups.map((a) => ({ ...a, targetGroupArns: a.targetGroupArns ?? [] })),
-      ecsServices: s.ecsServices.map((v) => ({ ...v, loadBalancers: v.loadBalancers ?? [] })),
+      autoScalingGroups: s.autoScalingGroups.map((a) => ({ ...a, targetGroupArns: a.targetGroupArns ?? [], targetRegistration: a.targetRegistration ?? 'reconciler' })),
+      ecsServices: s.ecsServices.map((v) => ({ ...v, loadBalancers: v.loadBalancers ?? [], targetRegistration: v.targetRegistration ?? 'reconciler' })),
       failover: {
         ...s.failover,
         alarmRegion: s.failover?.alarmRegion ?? 'us-east-1',

@@ -202,23 +202,21 @@ export function reconcilerPolicyStatements(r: ReconcilerResources): DataAwsIamPo
         { test: 'StringEqualsIfExists', variable: 'ecs:enable-execute-command', values: ['false'] },
       ],
     },
-    // ListTasks is scoped by the cluster condition key, not by resource.
-    {
-      sid: 'ListTasks',
-      actions: ['ecs:ListTasks'],
-      resources: ['*'],
-      condition: [{ test: 'ArnEquals', variable: 'ecs:cluster', values: [r.clusterArn] }],
-    },
-    { sid: 'DescribeTasks', actions: ['ecs:DescribeTasks'], resources: [`arn:${r.partition}:ecs:${r.region}:${r.accountId}:task/${r.clusterName}/*`] },
-    // The ELB Describe* actions have no resource-level permissions.
-    {
-      sid: 'DescribeTargets',
-      actions: ['elasticloadbalancing:DescribeTargetGroups', 'elasticloadbalancing:DescribeTargetHealth'],
-      resources: ['*'],
-    },
-    // No statement when AWS registers every group's targets itself (a statement needs a resource).
+    // The ELB Describe* actions have no resource-level permissions. DescribeTargetHealth alone: the ARNs are in the spec.
+    { sid: 'DescribeTargets', actions: ['elasticloadbalancing:DescribeTargetHealth'], resources: ['*'] },
+    // Writing targets, and reading the tasks to write, only for groups the reconciler fills itself. Where AWS
+    // registers every group's targets (attached to the ASG or the ECS service, the shipped stack) there is no
+    // statement (a statement needs a resource), so no spec can make the reconciler move a target (S12).
     ...(Token.isUnresolved(r.targetGroupArns) || r.targetGroupArns.length > 0
       ? [
+          // ListTasks is scoped by the cluster condition key, not by resource.
+          {
+            sid: 'ListTasks',
+            actions: ['ecs:ListTasks'],
+            resources: ['*'],
+            condition: [{ test: 'ArnEquals', variable: 'ecs:cluster', values: [r.clusterArn] }],
+          },
+          { sid: 'DescribeTasks', actions: ['ecs:DescribeTasks'], resources: [`arn:${r.partition}:ecs:${r.region}:${r.accountId}:task/${r.clusterName}/*`] },
           {
             sid: 'RegisterTargets',
             actions: ['elasticloadbalancing:RegisterTargets', 'elasticloadbalancing:DeregisterTargets'],

@@ -46,8 +46,6 @@ export interface AwsPortOptions {
 export const MAX_RETRY_DELAY_MS = 3_000;
 /** DescribeServices accepts at most 10 services a call. */
 export const DESCRIBE_SERVICES_BATCH = 10;
-/** Target groups asked for in one DescribeTargetGroups call (the API pages at 400; 20 keeps errors local). */
-export const DESCRIBE_TARGET_GROUPS_BATCH = 20;
 /** DescribeTasks accepts at most 100 tasks a call. */
 export const DESCRIBE_TASKS_BATCH = 100;
 /** SNS rejects subjects longer than 100 characters; a long subject must not cost us the notification. */

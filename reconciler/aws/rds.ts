@@ -11,7 +11,9 @@ import { AwsContext, hasCode, toPortError } from './clients';
 export function rdsPart(ctx: AwsContext): Pick<DrRegion, 'describeReplica' | 'promoteReplica'> & PrimaryRegion {
   const { dr, call, clientsFor, replicaLagSeconds } = ctx;
   return {
-    async describeReplica(identifier: string): Promise<ReplicaObservation> {
+    async describeReplica(identifier: string, withLag = true): Promise<ReplicaObservation> {
+      // The lag read does not need the instance first: both go out at once (one round trip, not two).
+      const lagRead = withLag ? replicaLagSeconds(identifier) : Promise.resolve(undefined);
       let instance;
       try {
         const out = await dr().rds().send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: identifier }));
@@ -21,8 +23,8 @@ export function rdsPart(ctx: AwsContext): Pick<DrRegion, 'describeReplica' | 'pr
       }
       if (!instance) return { identifier, exists: false, isReplica: false };
       const source = instance.ReadReplicaSourceDBInstanceIdentifier || undefined;
-      // Lag only means something while the instance still replicates.
-      const lag = source ? await replicaLagSeconds(identifier) : undefined;
+      // Lag only means something while the instance still replicates (replicaLagSeconds never rejects).
+      const lag = source ? await lagRead : undefined;
       return {
         identifier,
         exists: true,

@@ -89,6 +89,7 @@ describe('terraform: the workload is data (variables → resources and the recon
         pilotLight: { desiredCount: 0, capacityProvider: 'FARGATE_SPOT' },
         active: { desiredCount: 2, capacityProvider: 'FARGATE' },
         loadBalancers: [{ targetGroupArn: TG('frontend'), port: 80 }],
+        targetRegistration: 'aws',
       });
       expect(s.ecsServices.find((x) => x.name === 'kafka')!.loadBalancers, 'kafka has no route').to.deep.equal([]);
       expect(s.autoScalingGroups.map((a) => a.name)).to.deep.equal(['dr-jenkins', 'dr-monitoring']);
@@ -97,6 +98,7 @@ describe('terraform: the workload is data (variables → resources and the recon
         pilotLight: { minSize: 0, maxSize: 1, desiredCapacity: 0, onDemandPercentage: 0 },
         active: { minSize: 1, maxSize: 3, desiredCapacity: 1, onDemandPercentage: 100 },
         targetGroupArns: [TG('jenkins')],
+        targetRegistration: 'aws',
       });
       expect(s.autoScalingGroups[1].targetGroupArns).to.deep.equal([TG('grafana'), TG('jaeger'), TG('prometheus')]);
       expect(s.database).to.deep.equal({ replicaIdentifier: 'app-replica', fenceOldPrimary: false });

@@ -29,6 +29,7 @@ const base = (): BaseProps => ({
         pilotLight: { minSize: 0, maxSize: 1, desiredCapacity: 0, onDemandPercentage: 0 },
         active: { minSize: 1, maxSize: 3, desiredCapacity: 1, onDemandPercentage: 100 },
         targetGroupArns: [],
+        targetRegistration: 'reconciler',
       },
     ],
     ecsServices: [
@@ -38,6 +39,7 @@ const base = (): BaseProps => ({
         pilotLight: { desiredCount: 0, capacityProvider: 'FARGATE_SPOT' },
         active: { desiredCount: 2, capacityProvider: 'FARGATE' },
         loadBalancers: [{ targetGroupArn: TG, port: 80 }],
+        targetRegistration: 'reconciler',
       },
     ],
     failover: {
