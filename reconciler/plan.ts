@@ -521,7 +521,7 @@ function verifyTargetGroup(feed: TargetFeed, resource: string, registered: reado
       return { ...base, desired, ready: false, problem: `target group ${feed.arn} holds ${ids.length} target(s) that are not instances of ${feed.owner}: ${ids.join(', ')}; AWS registers this group's targets, so the reconciler leaves them: deregister them by hand` };
     }
     const ready = missing.length === 0 && extra.length === 0 && healthy === feed.wanted.length;
-    const waiting = missing.length > 0 ? `AWS to register ${missing.length} of ${feed.wanted.length} targets` : extra.length > 0 ? `AWS to deregister ${extra.length} leaving instance(s)` : `${healthy}/${feed.wanted.length} targets healthy`;
+    const waiting = missing.length > 0 ? `AWS to register ${missing.length} of ${feed.wanted.length} targets` : extra.length > 0 ? `${extra.length} registered instance(s) of ${feed.owner} to finish launching or leaving` : `${healthy}/${feed.wanted.length} targets healthy`;
     return { ...base, desired, ready, waitingFor: ready ? undefined : waiting };
   }
   const n = feed.wantedCount!;

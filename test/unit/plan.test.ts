@@ -61,6 +61,17 @@ interface Case {
   check?: (p: Plan) => void;
 }
 
+/** The sample environment with every group filled by AWS (attached to its ASG or service), as the shipped stack has it. */
+const awsRegistered = (() => {
+  const s = env.spec;
+  return {
+    ...s,
+    autoScalingGroups: s.autoScalingGroups.map((a) => ({ ...a, targetRegistration: 'aws' as const })),
+    ecsServices: s.ecsServices.map((v) => ({ ...v, targetRegistration: 'aws' as const })),
+  };
+})();
+const tgAssessment = (p: Plan, name: string) => p.resources.find((r) => r.resource === `tg/${name}`)!;
+
 const cases: Record<string, Case> = {
   'pilot-light, up to date: no actions, all ready': {
     desired: pilotLight,
@@ -269,6 +280,56 @@ const cases: Record<string, Case> = {
     observed: pilotLightWorld({ services: [service('frontend')], readErrors: { 'ecs/dr/user-service': 'Throttling: rate exceeded' } }),
     want: ['PromoteReplica rds/app-replica', 'UpdateAsg asg/dr-jenkins', 'UpdateAsg asg/dr-monitoring', 'UpdateService ecs/dr/frontend'],
     check: (p) => expect(p.resources.find((r) => r.resource === 'ecs/dr/user-service')?.problem).to.equal('could not observe: Throttling: rate exceeded'),
+  },
+  'AWS-registered groups: converged active world, nothing to write, everything ready': {
+    spec: awsRegistered,
+    desired: { ...active, promotionLatched: true },
+    observed: activeWorld({ serviceTasks: {} }),
+    want: [],
+    check: (p) => {
+      expect(p.resources.filter((r) => r.kind === 'targetGroup').every((r) => r.ready && r.inSync)).to.equal(true);
+      expect(tgAssessment(p, 'frontend').desired).to.equal('2 tasks of ecs/dr/frontend (registered by AWS)');
+    },
+  },
+  'AWS-registered groups: missing targets are waited for, never registered': {
+    spec: awsRegistered,
+    desired: { ...active, promotionLatched: true },
+    observed: activeWorld({ serviceTasks: {}, targetGroups: [targetGroup('jenkins'), targetGroup('prometheus', ['i-dr-monitoring-0']), targetGroup('grafana', ['i-dr-monitoring-0']), targetGroup('frontend', ['10.0.0.1'], 'ip')] }),
+    want: [],
+    check: (p) => {
+      expect(tgAssessment(p, 'jenkins')).to.deep.include({ ready: false, inSync: true, waitingFor: 'AWS to register 1 of 1 targets' });
+      expect(tgAssessment(p, 'frontend')).to.deep.include({ ready: false, inSync: true, waitingFor: 'ECS to register 1 of 2 tasks' });
+    },
+  },
+  'AWS-registered groups: a target that is not the owner\'s is a problem, reported and left alone (the confused deputy)': {
+    spec: awsRegistered,
+    desired: { ...active, promotionLatched: true },
+    observed: activeWorld({ serviceTasks: {}, targetGroups: [targetGroup('jenkins', ['i-dr-jenkins-0']), targetGroup('prometheus', ['i-dr-monitoring-0']), targetGroup('grafana', ['i-dr-monitoring-0', 'i-prod-internal-admin']), targetGroup('frontend', ['10.0.0.1', '10.0.0.2'], 'ip')] }),
+    want: [],
+    check: (p) => {
+      const g = tgAssessment(p, 'grafana');
+      expect(g.ready).to.equal(false);
+      expect(g.problem).to.match(/holds 1 target\(s\) that are not instances of asg\/dr-monitoring: i-prod-internal-admin:8080; .*deregister them by hand/);
+    },
+  },
+  'AWS-registered groups: a launching instance already registered is waited for, not a problem': {
+    spec: awsRegistered,
+    desired: { ...active, promotionLatched: true },
+    observed: activeWorld({
+      serviceTasks: {},
+      asgs: [asg('dr-jenkins', withCapacity(1, 3, 1), withOnDemand(100)), asg('dr-monitoring', withCapacity(1, 3, 2), withOnDemand(100), (a) => ({ ...a, instances: [a.instances[0], { ...a.instances[1], lifecycleState: 'Pending' }] }))],
+      targetGroups: [targetGroup('jenkins', ['i-dr-jenkins-0']), targetGroup('prometheus', ['i-dr-monitoring-0', 'i-dr-monitoring-1']), targetGroup('grafana', ['i-dr-monitoring-0']), targetGroup('frontend', ['10.0.0.1', '10.0.0.2'], 'ip')],
+    }),
+    want: [],
+    check: (p) => {
+      expect(tgAssessment(p, 'prometheus')).to.deep.include({ ready: false, waitingFor: '1 registered instance(s) of asg/dr-monitoring to finish launching or leaving' });
+      expect(tgAssessment(p, 'prometheus').problem).to.equal(undefined);
+    },
+  },
+  'reconciler-registered: an ASG instance target matches on its id whatever port DescribeTargetHealth reports': {
+    desired: { ...active, promotionLatched: true },
+    observed: activeWorld({ targetGroups: [targetGroup('jenkins', [{ id: 'i-dr-jenkins-0', port: 9090 }]), targetGroup('prometheus', ['i-dr-monitoring-0']), targetGroup('grafana', ['i-dr-monitoring-0']), targetGroup('frontend', ['10.0.0.1', '10.0.0.2'], 'ip')] }),
+    want: [],
   },
 };
 
