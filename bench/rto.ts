@@ -20,7 +20,7 @@ import { PortError } from '../reconciler/errors';
 import { followUp } from '../reconciler/handler';
 import type { AsgObservation, AwsPort, CapacityProviderItem, MixedInstancesPolicy, ReplicaObservation, ServiceObservation, Target, TargetGroupObservation, TaskAddress } from '../reconciler/port';
 import { reconcileOnce, type Trigger } from '../reconciler/reconcile';
-import type { DrEnvironment } from '../reconciler/spec';
+import type { DrEnvironment, TargetRegistration } from '../reconciler/spec';
 import { FakePort } from '../test/support/fake-port';
 import { asg, IN_SCOPE, sampleEnvironment, service, spotPolicy, targetGroup, tgArn } from '../test/support/fixtures';
 import { fmt, markdownTable } from './stats';
@@ -184,6 +184,13 @@ export class SimPort extends FakePort {
   private readonly sockets = new Map<string, Sockets>();
   /** Called when the mode parameter is written (EventBridge "Parameter Store Change"). */
   onModeWrite: () => void = () => undefined;
+  /**
+   * Set when the groups are attached to their owners (the shipped stack, targetRegistration "aws"): then AWS registers
+   * a task when it is RUNNING and an instance when it is InService, by the owner's groups here, and the target turns
+   * healthy after the group's checks. Otherwise only the reconciler's RegisterTargets puts targets in.
+   */
+  attached?: { readonly services: ReadonlyMap<string, ReadonlyArray<{ arn: string; port: number }>>; readonly asgs: ReadonlyMap<string, readonly string[]> };
+  private readonly awsTargets = new Map<string, Array<{ id: string; port: number; registeredAtMs: number }>>();
 
   constructor(
     private readonly clock: VirtualClock,
@@ -253,6 +260,18 @@ export class SimPort extends FakePort {
     await this.hop('dynamodb', 1, `PutItem (${key})`);
     return super.writeState(table, key, doc);
   }
+  override async readStates(table: string, keys: readonly string[]): Promise<Record<string, unknown>> {
+    await this.hop('dynamodb', 1, `BatchGetItem (${keys.join(', ')})`);
+    return super.readStates(table, keys);
+  }
+  override async writeStateAndRelease<T>(table: string, key: string, doc: T, holder: string): Promise<boolean> {
+    // One TransactWriteItems: the fake's own writes, without their requests.
+    await this.hop('dynamodb', 1, `TransactWriteItems (${key}, lease)`);
+    if (this.world.lease?.holder !== holder) return false;
+    await FakePort.prototype.writeState.call(this, table, key, doc);
+    await FakePort.prototype.releaseLease.call(this, table, holder);
+    return true;
+  }
   override async getAlarmState(region: string, alarmName: string) {
     await this.hop('cloudwatch-primary', 1, 'DescribeAlarms');
     return super.getAlarmState(region, alarmName);
@@ -278,12 +297,11 @@ export class SimPort extends FakePort {
   }
 
   // --- observe ---
-  override async describeReplica(identifier: string): Promise<ReplicaObservation> {
-    // DescribeDBInstances, then GetMetricStatistics (ReplicaLag) while it is a replica.
-    await this.hop('rds', 1, 'DescribeDBInstances');
+  override async describeReplica(identifier: string, withLag = true): Promise<ReplicaObservation> {
+    // DescribeDBInstances and, when asked, GetMetricStatistics (ReplicaLag) at once, as the real port does.
     const r = this.world.replica!;
+    await Promise.all([this.hop('rds', 1, 'DescribeDBInstances'), withLag ? this.hop('cloudwatch', 1, 'GetMetricStatistics') : undefined]);
     const promoting = this.promotedAtMs !== undefined && !this.ready('replica');
-    if (r.isReplica) await this.hop('cloudwatch', 1, 'GetMetricStatistics');
     if (this.promotedAtMs !== undefined && this.ready('replica') && r.isReplica) {
       r.isReplica = false;
       r.sourceIdentifier = undefined;
@@ -312,11 +330,22 @@ export class SimPort extends FakePort {
     return tasks;
   }
   override async describeTargetGroups(arns: readonly string[]): Promise<TargetGroupObservation[]> {
-    // One DescribeTargetGroups, then DescribeTargetHealth per group, in parallel.
-    await this.hop('elbv2', 1, 'DescribeTargetGroups');
+    // DescribeTargetHealth per group, in parallel (the ARNs are in the spec).
     await this.hop('elbv2', arns.length, 'DescribeTargetHealth');
     const groups = await super.describeTargetGroups(arns);
-    return groups.map((g) => ({ ...g, targets: g.targets.map((t) => ({ ...t, state: this.ready(`${g.arn}|${t.id}|${t.port}`) ? 'healthy' : 'initial' })) }));
+    return groups.map((g) => {
+      const byAws = (this.awsTargets.get(g.arn) ?? []).filter((t) => t.registeredAtMs <= this.clock.nowMs).map((t) => ({ id: t.id, port: t.port, state: 'initial' }));
+      return { ...g, targets: [...g.targets, ...byAws].map((t) => ({ ...t, state: this.ready(`${g.arn}|${t.id}|${t.port}`) ? 'healthy' : 'initial' })) };
+    });
+  }
+
+  /** AWS registers `id` in the owner's attached groups once it is running, `afterSeconds` from now; healthy after the checks. */
+  private awsRegisters(arns: ReadonlyArray<{ arn: string; port: number }>, id: string, afterSeconds: number): void {
+    for (const g of arns) {
+      const registeredAtMs = this.clock.nowMs + afterSeconds * 1000;
+      this.awsTargets.set(g.arn, [...(this.awsTargets.get(g.arn) ?? []), { id, port: g.port, registeredAtMs }]);
+      this.readyAt.set(`${g.arn}|${id}|${g.port}`, registeredAtMs + targetHealthySeconds(this.model) * 1000);
+    }
   }
 
   // --- act ---
@@ -331,14 +360,23 @@ export class SimPort extends FakePort {
     await this.hop('autoscaling', 1, 'UpdateAutoScalingGroup');
     const before = new Set(this.world.asgs.get(input.name)?.instances.map((i) => i.instanceId));
     await super.updateAsg(input);
-    for (const i of this.world.asgs.get(input.name)!.instances) if (!before.has(i.instanceId)) this.becomesReady(i.instanceId, this.model.instanceInServiceSeconds, 'instance-launched');
+    for (const i of this.world.asgs.get(input.name)!.instances) {
+      if (before.has(i.instanceId)) continue;
+      this.becomesReady(i.instanceId, this.model.instanceInServiceSeconds, 'instance-launched');
+      const groups = (this.attached?.asgs.get(input.name) ?? []).map((arn) => ({ arn, port: this.world.targetGroups.get(arn)?.port ?? 8080 }));
+      this.awsRegisters(groups, i.instanceId, this.model.instanceInServiceSeconds);
+    }
   }
   override async updateService(input: { cluster: string; service: string; desiredCount: number; capacityProviderStrategy: readonly CapacityProviderItem[]; forceNewDeployment: boolean }): Promise<void> {
     await this.hop('ecs', 1, 'UpdateService');
     const key = `${input.cluster}/${input.service}`;
     const before = new Set((this.world.tasks.get(key) ?? []).map((t) => t.taskArn));
     await super.updateService(input);
-    for (const t of this.world.tasks.get(key) ?? []) if (!before.has(t.taskArn)) this.becomesReady(t.taskArn, this.model.taskStartSeconds, 'task-running');
+    for (const t of this.world.tasks.get(key) ?? []) {
+      if (before.has(t.taskArn)) continue;
+      this.becomesReady(t.taskArn, this.model.taskStartSeconds, 'task-running');
+      this.awsRegisters(this.attached?.services.get(key) ?? [], t.ip, this.model.taskStartSeconds);
+    }
   }
   override async registerTargets(arn: string, targets: readonly Target[]): Promise<void> {
     await this.hop('elbv2', 1, 'RegisterTargets');
@@ -373,12 +411,16 @@ const ASG_TARGET_GROUPS: Readonly<Record<string, readonly string[]>> = { 'dr-jen
 const serviceName = (i: number) => ['frontend', 'notification-service', 'user-service', 'task-api', 'kafka'][i] ?? `svc-${String(i).padStart(3, '0')}`;
 
 /** The spec of the simulated environment with `services` ECS services, each behind its own target group or (as the emulator seed) only frontend. */
-export function simEnvironment(services: number, everyServiceBehindATargetGroup = true): DrEnvironment {
+/** Who registers the simulated targets (`--registration`): AWS, as the shipped stack has it, unless told otherwise. */
+export const simSettings: { registration: TargetRegistration } = { registration: 'aws' };
+
+export function simEnvironment(services: number, everyServiceBehindATargetGroup = true, registration: TargetRegistration = simSettings.registration): DrEnvironment {
   const asgSpec = (name: string) => ({
     name,
     pilotLight: { minSize: 0, maxSize: 1, desiredCapacity: 0, onDemandPercentage: 0 },
     active: { minSize: 1, maxSize: 3, desiredCapacity: 1, onDemandPercentage: 100 },
     targetGroupArns: ASG_TARGET_GROUPS[name].map(tgArn),
+    targetRegistration: registration,
   });
   return sampleEnvironment({
     autoScalingGroups: Object.keys(ASG_TARGET_GROUPS).map(asgSpec),
@@ -388,6 +430,7 @@ export function simEnvironment(services: number, everyServiceBehindATargetGroup 
       pilotLight: { desiredCount: 0, capacityProvider: 'FARGATE_SPOT' },
       active: { desiredCount: i === 0 ? 2 : 1, capacityProvider: 'FARGATE' },
       loadBalancers: everyServiceBehindATargetGroup || i === 0 ? [{ targetGroupArn: tgArn(serviceName(i)), port: 8080 }] : [],
+      targetRegistration: registration,
     })),
   });
 }
@@ -408,6 +451,13 @@ function seedWorld(port: SimPort, env: DrEnvironment): void {
   w.alarms.set('dr-primary-health', { state: 'OK' });
   w.healthChecks.set('hc-1', true);
   port.asgTargetGroups = (n) => ASG_TARGET_GROUPS[n]?.length ?? 0;
+  const attached = env.spec.autoScalingGroups.some((a) => a.targetRegistration === 'aws');
+  port.attached = attached
+    ? {
+        services: new Map(env.spec.ecsServices.map((s) => [`${s.cluster}/${s.name}`, s.loadBalancers.map((l) => ({ arn: l.targetGroupArn, port: l.port }))])),
+        asgs: new Map(env.spec.autoScalingGroups.map((a) => [a.name, a.targetGroupArns])),
+      }
+    : undefined;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -746,6 +796,9 @@ async function main(): Promise<void> {
   const log = (l: string) => process.stderr.write(`· ${l}\n`);
   const promotion = arg('--promotion-seconds', '');
   const model: RtoModel = promotion ? { ...DEFAULT_MODEL, promotionSeconds: Number(promotion) } : DEFAULT_MODEL;
+  const registration = arg('--registration', 'aws');
+  if (registration !== 'aws' && registration !== 'reconciler') throw new Error(`--registration must be aws or reconciler, got: ${registration}`);
+  simSettings.registration = registration;
   if (process.argv.includes('--chain')) {
     for (const services of sizes) {
       for (const c of arg('--concurrency', '4').split(',').map(Number)) {

@@ -359,9 +359,9 @@ export const VARIABLE_DEFINITIONS = {
   },
   reconcile_concurrency: {
     type: 'number',
-    default: 4,
-    description: 'At most this many reconciler actions run at once.',
-    validation: [{ condition: 'var.reconcile_concurrency >= 1 && var.reconcile_concurrency <= 32', errorMessage: 'reconcile_concurrency must be from 1 to 32.' }],
+    default: 50,
+    description: 'At most this many reconciler actions run at once (each kind is also held to its AWS API burst: UpdateService 50, target and ASG writes 20; halved while throttled).',
+    validation: [{ condition: 'var.reconcile_concurrency >= 1 && var.reconcile_concurrency <= 100', errorMessage: 'reconcile_concurrency must be from 1 to 100.' }],
   },
   fence_old_primary: {
     type: 'bool',

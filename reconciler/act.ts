@@ -2,12 +2,16 @@
  * act(port, actions) → results. Writes only. Independent actions run in parallel under a bound; one
  * action's failure is recorded against its resource and never stops the others.
  *
+ * Two bounds: the spec's `concurrency` for all actions, and per kind the burst of the AWS API bucket it draws
+ * from (API_BURST), halved on every throttled attempt and grown back by one per success (additive increase,
+ * multiplicative decrease), so a failover slows down to what the account's bucket refills instead of failing.
+ *
  * Retries: the SDK retries single calls; p-retry retries a whole action a bounded number of times, and only
  * when errors.isRetryable says so, so a pass always ends.
  */
 import pLimit from 'p-limit';
 import pRetry, { AbortError } from 'p-retry';
-import { errorMessage, isRetryable, refusedBeforeActing } from './errors';
+import { errorMessage, isRetryable, isThrottling, refusedBeforeActing } from './errors';
 import type { DrRegionWriter } from './port';
 import type { Action } from './plan';
 
@@ -65,22 +69,54 @@ export async function perform(port: DrRegionWriter, a: Action): Promise<void> {
   }
 }
 
-/** Runs every action, in parallel under `concurrency`, and returns one result per action in input order. */
+/**
+ * The burst (bucket size) of the AWS API bucket each action kind draws from, per account and Region: at most this
+ * many of one kind start at once. Sources (docs/design.md §5): ECS "service modify actions" (UpdateService) 50,
+ * refilled 5/s; ELB "registration" (RegisterTargets, DeregisterTargets) 20, refilled 4/s; EC2 Auto Scaling publishes
+ * no figures, so UpdateAutoScalingGroup takes ELB registration's 20 as a cautious bound; a promotion is one call.
+ */
+export const API_BURST: Readonly<Record<Action['kind'], number>> = {
+  PromoteReplica: 1,
+  UpdateAsg: 20,
+  UpdateService: 50,
+  RegisterTargets: 20,
+  DeregisterTargets: 20,
+};
+
+/** One action kind's bound: starts at its burst (or the overall bound), halves when throttled, grows by one per success. */
+class KindLimit {
+  readonly limit: ReturnType<typeof pLimit>;
+  constructor(private readonly max: number) {
+    this.limit = pLimit(max);
+  }
+  throttled(): void {
+    this.limit.concurrency = Math.max(1, Math.floor(this.limit.concurrency / 2));
+  }
+  succeeded(): void {
+    if (this.limit.concurrency < this.max) this.limit.concurrency += 1;
+  }
+}
+
+/** Runs every action, in parallel under `concurrency` and each kind's API_BURST, and returns one result per action in input order. */
 export async function act(port: DrRegionWriter, actions: readonly Action[], opts: ActOptions): Promise<ActionResult[]> {
-  const limit = pLimit(Math.max(1, opts.concurrency));
+  const overall = Math.max(1, opts.concurrency);
+  const all = pLimit(overall);
+  const kinds = new Map<Action['kind'], KindLimit>();
+  const kindOf = (k: Action['kind']) => kinds.get(k) ?? kinds.set(k, new KindLimit(Math.min(overall, API_BURST[k]))).get(k)!;
   // Deregistration and registration of one target group touch the same membership: run them in order.
   const chains = new Map<string, Promise<unknown>>();
   return Promise.all(
     actions.map((action) => {
       const prev = chains.get(action.resource) ?? Promise.resolve();
-      const run = prev.then(() => limit(() => runOne(port, action, opts)));
+      const kind = kindOf(action.kind);
+      const run = prev.then(() => kind.limit(() => all(() => runOne(port, action, opts, kind))));
       chains.set(action.resource, run.catch(() => undefined));
       return run;
     }),
   );
 }
 
-async function runOne(port: DrRegionWriter, action: Action, opts: ActOptions): Promise<ActionResult> {
+async function runOne(port: DrRegionWriter, action: Action, opts: ActOptions, kind?: KindLimit): Promise<ActionResult> {
   const started = Date.now();
   let attempts = 0;
   try {
@@ -94,7 +130,10 @@ async function runOne(port: DrRegionWriter, action: Action, opts: ActOptions): P
         attempts++;
         try {
           await perform(port, action);
+          kind?.succeeded();
         } catch (err) {
+          // The account's bucket for this kind is empty: fewer of them at once from now on (this act() call).
+          if (isThrottling(err)) kind?.throttled();
           if (!mayRetry(err)) throw new AbortError(err as Error);
           throw err;
         }

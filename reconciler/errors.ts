@@ -79,6 +79,13 @@ export function isRetryable(err: unknown): boolean {
   return RETRYABLE_CODES.has(e?.name ?? '') || RETRYABLE_CODES.has(e?.code ?? '');
 }
 
+/** Whether the service refused the call for its rate (its token bucket was empty). */
+export function isThrottling(err: unknown): boolean {
+  const e = err as { name?: string; code?: string };
+  if (err instanceof PortError) return THROTTLING_CODES.includes(err.code);
+  return THROTTLING_CODES.includes(e?.name ?? '') || THROTTLING_CODES.includes(e?.code ?? '');
+}
+
 /** Codes that mean the service refused the request before acting on it: a re-send cannot act twice. */
 const NOT_ACTED_CODES = new Set([...THROTTLING_CODES, 'ECONNREFUSED']);
 

@@ -172,6 +172,13 @@ export interface StateStore {
   readState<T>(table: string, key: string): Promise<T | undefined>;
   /** Stores a JSON document under `key` (last writer wins; callers hold the lease). */
   writeState<T>(table: string, key: string, doc: T): Promise<void>;
+  /** Reads several documents at once (one strongly consistent batch); absent keys are missing from the result. */
+  readStates(table: string, keys: readonly string[]): Promise<Record<string, unknown>>;
+  /**
+   * Stores `doc` under `key` and gives the lease back, atomically, only if `holder` still holds it. False when
+   * another holder has it: then nothing was written.
+   */
+  writeStateAndRelease<T>(table: string, key: string, doc: T, holder: string): Promise<boolean>;
 }
 
 /** Reads of the DR region's managed resources (observe). */

@@ -11,7 +11,7 @@ import { converge } from './converge';
 import { errorMessage, InvalidSpecError } from './errors';
 import { acquireLease, releaseLease } from './lease';
 import { EffectShell, parseModeParameter } from './effects';
-import { readStoredRequest } from './mode';
+import { MODE_REQUEST_KEY } from './mode';
 import { noMetrics, silentLog, type Log, type MetricSink } from './log';
 import { observe } from './observe';
 import { describeAction, plan, type Action, type Plan } from './plan';
@@ -92,8 +92,9 @@ export async function reconcileOnce(port: AwsPort, env: DrEnvironment, opts: Pas
     log.warn(`Locked: ${who}; this pass makes no changes`, { table: spec.stateTable, holder: held?.holder, expiresAt: held?.expiresAt.toISOString() });
     return { outcome: 'Locked', trigger: NO_TRIGGER, results: [], notes: [`${who}: no changes made`] };
   }
+  const lease = { released: false };
   try {
-    return await passUnderLease(port, env, opts, { now, log, metrics, started, holder, ttlSeconds });
+    return await passUnderLease(port, env, opts, { lease, now, log, metrics, started, holder, ttlSeconds });
   } catch (err) {
     // Leave a trace where operators look: a status that still says Ready would be a lie.
     log.error(`Reconcile pass failed: ${errorMessage(err)}`, { error: errorMessage(err) });
@@ -101,7 +102,7 @@ export async function reconcileOnce(port: AwsPort, env: DrEnvironment, opts: Pas
     await recordPassFailure(port, env, err, now()).catch(() => undefined);
     throw err;
   } finally {
-    await releaseLease(port, spec.stateTable, holder, log.warn.bind(log));
+    if (!lease.released) await releaseLease(port, spec.stateTable, holder, log.warn.bind(log));
   }
 }
 
@@ -123,6 +124,8 @@ async function recordPassFailure(port: AwsPort, env: DrEnvironment, err: unknown
 }
 
 interface Ctx {
+  /** Set once the pass gave the lease back with its status write (closeWithStatus). */
+  readonly lease: { released: boolean };
   readonly now: () => Date;
   readonly log: Log;
   readonly metrics: MetricSink;
@@ -134,12 +137,10 @@ interface Ctx {
 async function passUnderLease(port: AwsPort, env: DrEnvironment, opts: PassOptions, ctx: Ctx): Promise<PassResult> {
   const { spec } = env;
   const { log, metrics } = ctx;
-  // The first reads do not depend on each other: one round trip, not three.
-  const [stored, param, storedRequest] = await Promise.all([
-    port.readState<DrStatus>(spec.stateTable, STATUS_KEY),
-    port.getModeParameter(spec.modeParameter),
-    readStoredRequest(port, spec.stateTable),
-  ]);
+  // The first reads do not depend on each other: one round trip, and one request for the two state items.
+  const [items, param] = await Promise.all([port.readStates(spec.stateTable, [STATUS_KEY, MODE_REQUEST_KEY]), port.getModeParameter(spec.modeParameter)]);
+  const stored = items[STATUS_KEY] as DrStatus | undefined;
+  const storedRequest = items[MODE_REQUEST_KEY];
   const prev = stored ?? initialStatus(env.metadata.name);
   const parsed = parseModeParameter(param, spec.modeParameter);
   if (typeof parsed === 'string') return invalidMode(port, env, prev, param, parsed, ctx);
@@ -205,7 +206,7 @@ async function passUnderLease(port: AwsPort, env: DrEnvironment, opts: PassOptio
     });
     // The status write, the gate's metric and the messages do not wait for each other.
     await Promise.all([
-      port.writeState(spec.stateTable, STATUS_KEY, status),
+      closeWithStatus(port, env, status, ctx),
       putPassMetrics(port, env, log, { toDr: gate.toDr, degraded: outcome === 'Degraded', invalid: false }),
       shell.apply(afterConverge(prev, status, outcome, justConverged, env.metadata.name), facts),
     ]);
@@ -216,6 +217,26 @@ async function passUnderLease(port: AwsPort, env: DrEnvironment, opts: PassOptio
     // Notifications went out as they were decided; the pass ends only once they are answered.
     await shell.flush();
   }
+}
+
+/**
+ * The pass's last state write: the status and the lease's release in one transaction, so the status lands only
+ * while the lease is still ours (S11) and the pass saves a round trip. If the transaction itself fails (throttled,
+ * an outage), the status is written alone and the lease released as on any other exit.
+ */
+async function closeWithStatus(port: AwsPort, env: DrEnvironment, status: DrStatus, ctx: Ctx): Promise<void> {
+  const table = env.spec.stateTable;
+  let closed: boolean;
+  try {
+    closed = await port.writeStateAndRelease(table, STATUS_KEY, status, ctx.holder);
+  } catch (err) {
+    ctx.log.warn('Could not write the status and release the lease together; writing the status alone', { error: errorMessage(err) });
+    await port.writeState(table, STATUS_KEY, status);
+    return;
+  }
+  // Either way the lease is not ours any more: given back, or taken by the next holder.
+  ctx.lease.released = true;
+  if (!closed) ctx.log.warn('Another pass took the lease before the status write: this pass records nothing more', { table });
 }
 
 /**

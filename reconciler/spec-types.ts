@@ -10,6 +10,12 @@ export const API_VERSION = 'pilot-light.dev/v1alpha1';
 /** The document kind. */
 export const KIND = 'DrEnvironment';
 
+/**
+ * Actions one pass runs at once by default: the burst of ECS's service-modify bucket (UpdateService, 50 per account
+ * and Region). reconciler/act.ts holds each kind to its own bucket's burst under it and backs off when throttled.
+ */
+export const DEFAULT_CONCURRENCY = 50;
+
 /** The only two modes. A drill is `active` plus drill metadata, never a third value. */
 export type Mode = 'pilot-light' | 'active';
 /** Every valid mode, in the order they are shown. */
@@ -104,7 +110,7 @@ export interface EnvironmentSpec {
   readonly modeParameter: string;
   readonly stateTable: string;
   readonly notificationTopicArn?: string;
-  /** @default 4 */
+  /** @default 50 (DEFAULT_CONCURRENCY) */
   readonly concurrency: number;
   /** @default 300 */
   readonly leaseSeconds: number;

@@ -16,6 +16,7 @@ import { InvalidSpecError } from './errors';
 import { MAX_VALUE_CHARS, quote } from './text';
 import {
   API_VERSION,
+  DEFAULT_CONCURRENCY,
   KIND,
   type AsgSpec,
   type DrEnvironment,
@@ -261,7 +262,7 @@ export function validateSpec(doc: unknown): DrEnvironment {
     metadata: { ...raw.metadata },
     spec: {
       ...s,
-      concurrency: s.concurrency ?? 4,
+      concurrency: s.concurrency ?? DEFAULT_CONCURRENCY,
       leaseSeconds: s.leaseSeconds ?? 300,
       autoScalingGroups: s.autoScalingGroups.map((a) => ({ ...a, targetGroupArns: a.targetGroupArns ?? [], targetRegistration: a.targetRegistration ?? 'reconciler' })),
       ecsServices: s.ecsServices.map((v) => ({ ...v, loadBalancers: v.loadBalancers ?? [], targetRegistration: v.targetRegistration ?? 'reconciler' })),

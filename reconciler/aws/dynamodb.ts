@@ -1,5 +1,5 @@
 /** The state table (DynamoDB): lease, status, mode request, follow-up. Part of the AWS port (reconciler/aws.ts composes the parts). */
-import { DeleteItemCommand, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { BatchGetItemCommand, DeleteItemCommand, GetItemCommand, PutItemCommand, TransactWriteItemsCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { PortError } from '../errors';
 import type {
   StateStore,
@@ -71,13 +71,30 @@ export function dynamodbPart(ctx: AwsContext): StateStore {
           .dynamodb()
           .send(new GetItemCommand({ TableName: table, Key: { id: { S: key } }, ConsistentRead: true })),
       );
-      const text = out.Item?.doc?.S;
-      if (text === undefined) return undefined;
-      try {
-        return JSON.parse(text) as T;
-      } catch (err) {
-        throw new PortError(`state ${table}/${key} is not valid JSON: ${(err as Error).message}`, { code: 'InvalidStateDocument', retryable: false, cause: err });
+      return parseDoc<T>(table, key, out.Item);
+    },
+    async readStates(table: string, keys: readonly string[]): Promise<Record<string, unknown>> {
+      // One strongly consistent BatchGetItem for the pass's first reads. DynamoDB may return some keys as
+      // UnprocessedKeys (throughput, an internal failure): those are asked again, a bounded number of times.
+      const found: Record<string, unknown> = {};
+      let pending: Record<string, AttributeValue>[] = keys.map((k) => ({ id: { S: k } }));
+      for (let attempt = 1; pending.length > 0; attempt++) {
+        if (attempt > READ_STATES_ATTEMPTS) {
+          throw new PortError(`dynamodb BatchGetItem ${table}: ${pending.length} key(s) still unprocessed after ${READ_STATES_ATTEMPTS} attempts`, { code: 'UnprocessedKeys', retryable: true });
+        }
+        if (attempt > 1) await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
+        const out = await call('dynamodb BatchGetItem', `${table}/${keys.join(',')}`, () =>
+          dr()
+            .dynamodb()
+            .send(new BatchGetItemCommand({ RequestItems: { [table]: { Keys: pending, ConsistentRead: true } } })),
+        );
+        for (const item of out.Responses?.[table] ?? []) {
+          const key = item.id?.S;
+          if (key !== undefined) found[key] = parseDoc(table, key, item);
+        }
+        pending = (out.UnprocessedKeys?.[table]?.Keys ?? []) as Record<string, AttributeValue>[];
       }
+      return found;
     },
     async writeState<T>(table: string, key: string, doc: T): Promise<void> {
       await call('dynamodb PutItem', `${table}/${key}`, () =>
@@ -86,5 +103,48 @@ export function dynamodbPart(ctx: AwsContext): StateStore {
           .send(new PutItemCommand({ TableName: table, Item: { id: { S: key }, doc: { S: JSON.stringify(doc) } } })),
       );
     },
+    async writeStateAndRelease<T>(table: string, key: string, doc: T, holder: string): Promise<boolean> {
+      // One transaction: the status lands only while the lease is still ours, and the lease goes with it (one
+      // round trip instead of two). PutItem and DeleteItem permissions govern it; there is no separate IAM action.
+      try {
+        await dr()
+          .dynamodb()
+          .send(
+            new TransactWriteItemsCommand({
+              TransactItems: [
+                { Put: { TableName: table, Item: { id: { S: key }, doc: { S: JSON.stringify(doc) } } } },
+                {
+                  Delete: {
+                    TableName: table,
+                    Key: { id: { S: LEASE_KEY } },
+                    ConditionExpression: '#holder = :holder',
+                    ExpressionAttributeNames: { '#holder': 'holder' },
+                    ExpressionAttributeValues: { ':holder': { S: holder } },
+                  },
+                },
+              ],
+            }),
+          );
+        return true;
+      } catch (err) {
+        // Only the lease's condition can fail: another pass took it after ours expired. Nothing was written.
+        const reasons = (err as { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons ?? [];
+        if (hasCode(err, 'TransactionCanceledException') && reasons.some((r) => r.Code === 'ConditionalCheckFailed')) return false;
+        throw toPortError(err, 'dynamodb TransactWriteItems (status, lease)', `${table}/${key}`);
+      }
+    },
   };
+}
+
+/** Attempts of one readStates call while DynamoDB leaves keys unprocessed. */
+const READ_STATES_ATTEMPTS = 4;
+
+function parseDoc<T>(table: string, key: string, item: Record<string, AttributeValue> | undefined): T | undefined {
+  const text = item?.doc?.S;
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text) as T;
+  } catch (err) {
+    throw new PortError(`state ${table}/${key} is not valid JSON: ${(err as Error).message}`, { code: 'InvalidStateDocument', retryable: false, cause: err });
+  }
 }

@@ -137,6 +137,23 @@ export class FakePort implements AwsPort {
     if (!this.world.state.has(table)) this.world.state.set(table, new Map());
     this.world.state.get(table)!.set(key, JSON.parse(JSON.stringify(doc)));
   }
+  async readStates(table: string, keys: readonly string[]): Promise<Record<string, unknown>> {
+    this.record('readStates', [table, keys]);
+    const found: Record<string, unknown> = {};
+    for (const k of keys) {
+      const v = this.world.state.get(table)?.get(k);
+      if (v !== undefined) found[k] = JSON.parse(JSON.stringify(v));
+    }
+    return found;
+  }
+  /** As the real port's transaction: nothing is written unless `holder` still holds the lease. Recorded as the two writes it is too. */
+  async writeStateAndRelease<T>(table: string, key: string, doc: T, holder: string): Promise<boolean> {
+    this.record('writeStateAndRelease', [table, key, doc, holder]);
+    if (this.world.lease?.holder !== holder) return false;
+    await this.writeState(table, key, doc);
+    await this.releaseLease(table, holder);
+    return true;
+  }
 
   // --- observe ---
   async describeReplica(identifier: string): Promise<ReplicaObservation> {

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import sinon from 'sinon';
-import { act } from '../../reconciler/act';
+import { act, API_BURST } from '../../reconciler/act';
 import { PortError } from '../../reconciler/errors';
 import type { Action } from '../../reconciler/plan';
 import { FakePort } from '../support/fake-port';
@@ -24,6 +24,41 @@ describe('act', () => {
     const results = await act(port, ['a', 'b', 'c', 'd', 'e', 'f', 'g'].map(scale), { concurrency: 3 });
     expect(results.every((r) => r.ok)).to.equal(true);
     expect(most).to.equal(3);
+  });
+
+  it('holds each kind to its AWS API burst under the overall bound (UpdateAsg: 20 of 50)', async () => {
+    const port = new FakePort();
+    let inFlight = 0;
+    let most = 0;
+    sandbox.stub(port, 'updateAsg').callsFake(async () => {
+      most = Math.max(most, ++inFlight);
+      await new Promise((r) => setTimeout(r, 5));
+      inFlight--;
+    });
+    const names = Array.from({ length: 60 }, (_, i) => `g${i}`);
+    const results = await act(port, names.map(scale), { concurrency: 50 });
+    expect(results.every((r) => r.ok)).to.equal(true);
+    expect(most).to.equal(API_BURST.UpdateAsg);
+  });
+
+  it("halves a kind's bound when AWS throttles it, and grows it back by one per success", async () => {
+    const port = new FakePort();
+    let inFlight = 0;
+    const seen: number[] = [];
+    let throttles = 8;
+    sandbox.stub(port, 'updateAsg').callsFake(async () => {
+      seen.push(++inFlight);
+      await new Promise((r) => setTimeout(r, 5));
+      inFlight--;
+      if (throttles-- > 0) throw new PortError('autoscaling UpdateAutoScalingGroup: Rate exceeded', { code: 'Throttling', retryable: true });
+    });
+    const names = Array.from({ length: 40 }, (_, i) => `g${i}`);
+    const results = await act(port, names.map(scale), { concurrency: 50, minBackoffMs: 1, retries: 3 });
+    expect(results.every((r) => r.ok), 'each throttled action succeeded on a retry').to.equal(true);
+    expect(seen[0]).to.equal(1);
+    expect(Math.max(...seen.slice(0, 20))).to.equal(20);
+    // After the throttled first wave the kind ran far fewer at once than its burst.
+    expect(Math.max(...seen.slice(25, 32))).to.be.below(20);
   });
 
   it('runs the actions of one target group in order: deregister, then register', async () => {
