@@ -101,7 +101,9 @@ export function reconcilerPolicyStatements(r: ReconcilerResources): DataAwsIamPo
     { sid: 'WriteMode', actions: ['ssm:PutParameter'], resources: [r.modeParameterArn] },
     {
       sid: 'StateTable',
-      actions: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+      // BatchGetItem: the pass reads the status and the mode request in one request. A TransactWriteItems (the
+      // status with the lease's release) is governed by PutItem and DeleteItem: it has no IAM action of its own.
+      actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem'],
       resources: [r.stateTableArn],
       condition: [{ test: 'ForAllValues:StringEquals', variable: 'dynamodb:LeadingKeys', values: [...STATE_TABLE_KEYS] }],
     },

@@ -59,13 +59,20 @@ describe('spec', () => {
     delete doc.spec.drill;
     delete doc.spec.concurrency;
     const env = validateSpec(doc);
-    expect(env.spec.concurrency).to.equal(4);
+    expect(env.spec.concurrency).to.equal(50);
     expect(env.spec.leaseSeconds).to.equal(300);
+    // Without a word on it, the reconciler registers the targets itself (the document's meaning before the field).
+    expect(env.spec.autoScalingGroups.map((a) => a.targetRegistration)).to.deep.equal(env.spec.autoScalingGroups.map(() => 'reconciler'));
+    expect(env.spec.ecsServices.map((a) => a.targetRegistration)).to.deep.equal(env.spec.ecsServices.map(() => 'reconciler'));
     expect(env.spec.failover).to.deep.equal({ alarmRegion: 'us-east-1', unhealthyReadings: 3, minIntervalMinutes: 60, probeTimeoutSeconds: 3, probeOnlyReadings: 10 });
     expect(env.spec.drill).to.deep.equal({ durationMinutes: 60, maxReplicaLagSeconds: 300 });
   });
 
   const cases: Refusals = {
+    'unknown targetRegistration names the field and value': {
+      edit: (d) => (d.spec.ecsServices[0].targetRegistration = 'ecs'),
+      want: ['spec.ecsServices[0].targetRegistration: must be "aws" (AWS registers the targets; the reconciler verifies) or "reconciler" (the reconciler registers them), got: "ecs"'],
+    },
     'unknown capacity provider names the field and value': {
       edit: (d) => (d.spec.ecsServices[1].active.capacityProvider = 'SPOT'),
       want: ['spec.ecsServices[1].active.capacityProvider: must be one of "FARGATE", "FARGATE_SPOT", got: "SPOT"'],
@@ -210,7 +217,7 @@ describe('spec', () => {
         want: ['spec.ecsServices[0].active.desiredCount: must be at most 5000, got: 5001'],
       },
       'port 0': { edit: (d) => (d.spec.ecsServices[0].loadBalancers[0].port = 0), want: ['spec.ecsServices[0].loadBalancers[0].port: must be at least 1, got: 0'] },
-      'concurrency 33': { edit: (d) => (d.spec.concurrency = 33), want: ['spec.concurrency: must be at most 32, got: 33'] },
+      'concurrency 101': { edit: (d) => (d.spec.concurrency = 101), want: ['spec.concurrency: must be at most 100, got: 101'] },
       'leaseSeconds 9': { edit: (d) => (d.spec.leaseSeconds = 9), want: ['spec.leaseSeconds: must be at least 10, got: 9'] },
       'leaseSeconds as a string': { edit: (d) => (d.spec.leaseSeconds = '300'), want: ['spec.leaseSeconds: must be a whole number, got: "300"'] },
       'a drill of 1441 minutes': { edit: (d) => (d.spec.drill.durationMinutes = 1441), want: ['spec.drill.durationMinutes: must be at most 1440, got: 1441'] },

@@ -33,7 +33,7 @@ describe('terraform: IAM policies (rule S8)', () => {
     expect(actions).to.deep.equal(
       [
         'ssm:GetParameter', 'ssm:PutParameter',
-        'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem',
+        'dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem',
         'rds:DescribeDBInstances', 'rds:PromoteReadReplica', 'rds:StopDBInstance',
         'cloudwatch:GetMetricStatistics', 'cloudwatch:DescribeAlarms',
         // One UpdateAutoScalingGroup statement for the for_each groups, limited to the largest size any asks for.
