@@ -5,7 +5,7 @@
  */
 import { act, type ActionResult } from './act';
 import { observe } from './observe';
-import { plan, type Action, type Desired, type Plan } from './plan';
+import { plan, type Action, type Desired, type Observed, type Plan } from './plan';
 import { latchAfterAnswer, latchBeforeRequest, latchFromObservation, promotionDesired } from './policy/promotion';
 import type { DrRegion } from './port';
 import { outOfScope } from './scope';
@@ -36,6 +36,11 @@ export interface ConvergeHooks {
   readonly deadline?: number;
   /** The environment whose resources the reconciler may touch (the tag value, S12). */
   readonly scope: string;
+  /**
+   * An observation started earlier in the pass (beside the policy's reads: nothing the policy does changes the DR
+   * region's resources), used for the first round; `replicaLag` says whether it read the lag.
+   */
+  readonly early?: { readonly observed: Promise<Observed>; readonly replicaLag: boolean };
   readonly retries?: number;
   readonly minBackoffMs?: number;
 }
@@ -64,9 +69,12 @@ export async function converge(port: DrRegion, spec: EnvironmentSpec, input: Con
   const failedResources = new Set<string>();
   const maxRounds = hooks.maxRounds ?? 3;
   let rounds = 0;
+  // A failover does not wait on the replica's lag; pilot light shows it and a drill checks it.
+  const replicaLag = input.mode !== 'active' || input.drill !== undefined;
+  let early = hooks.early && (hooks.early.replicaLag || !replicaLag) ? hooks.early.observed : undefined;
   for (;;) {
-    // A failover does not wait on the replica's lag; pilot light shows it and a drill checks it.
-    const observed = await observe(port, spec, { replicaLag: input.mode !== 'active' || input.drill !== undefined });
+    const observed = await (early ?? observe(port, spec, { replicaLag }));
+    early = undefined;
     // Before any write: a spec naming a resource outside the environment changes nothing (S12).
     const foreign = outOfScope(spec, observed, hooks.scope);
     if (foreign.length > 0) return { finalPlan: plan(spec, desired(), observed), results, promotion, rounds, leaseLost: false, outOfScope: foreign };

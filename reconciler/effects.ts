@@ -25,6 +25,8 @@ export interface Applied {
 export class EffectShell {
   /** The status document as persisted so far this pass. */
   working: DrStatus;
+  /** The working status holds bookkeeping not written yet (see flushState). */
+  private unwritten = false;
   /** Notifications sent and not yet answered: nothing the pass does next depends on them (see flush). */
   private readonly sending: Promise<void>[] = [];
   constructor(
@@ -45,10 +47,14 @@ export class EffectShell {
     for (const e of effects) {
       switch (e.kind) {
         case 'persist':
-          await this.persist(e.state);
+          // Kept in memory and written before the next write to AWS (a mode write, a fence) or with the pass's
+          // status at its end: a reading lost to a crash delays a failover by one reading, never causes one.
+          this.remember(e.state);
           persisted = e.state;
           break;
         case 'writeMode': {
+          // What the policy decided before a mode write must be durable first (a drill record, a failover latch).
+          await this.flushState();
           const spec = this.env.spec;
           const fresh = await this.port.getModeParameter(spec.modeParameter);
           if (fresh?.version !== e.expectedVersion) return { kind: 'moved', persisted, facts: await this.factsOf(fresh) };
@@ -64,6 +70,7 @@ export class EffectShell {
           this.metrics.add(e.name, e.value, e.unit);
           break;
         case 'fence':
+          await this.flushState();
           await this.port.stopDbInstance(e.primaryArn).then(
             () => this.log.warn(`Stopped the old primary ${e.primaryArn} (fence)`),
             (err) =>
@@ -80,10 +87,23 @@ export class EffectShell {
     while (this.sending.length > 0) await Promise.all(this.sending.splice(0));
   }
 
-  /** Stores the policy's bookkeeping in the status document now (facts that must survive a crash). */
+  /** Stores the policy's bookkeeping in the status document now (facts that must survive a crash: the promotion latch). */
   async persist(st: Pick<PolicyState, 'drill' | 'drillHistory' | 'failover' | 'promotion'>): Promise<void> {
-    this.working = { ...this.working, drill: st.drill, drillHistory: st.drillHistory, failover: st.failover, databasePromotion: st.promotion };
+    this.remember(st);
+    await this.flushState();
+  }
+
+  /** Writes what was remembered and not written yet, if anything. */
+  async flushState(): Promise<void> {
+    if (!this.unwritten) return;
+    this.unwritten = false;
     await this.port.writeState(this.env.spec.stateTable, STATUS_KEY, this.working);
+  }
+
+  /** Takes the policy's bookkeeping into the working status, to be written by the next flushState or the pass's last write. */
+  private remember(st: Pick<PolicyState, 'drill' | 'drillHistory' | 'failover' | 'promotion'>): void {
+    this.working = { ...this.working, drill: st.drill, drillHistory: st.drillHistory, failover: st.failover, databasePromotion: st.promotion };
+    this.unwritten = true;
   }
 
   /** The facts of a mode parameter version as read. */

@@ -154,9 +154,17 @@ async function passUnderLease(port: AwsPort, env: DrEnvironment, opts: PassOptio
       log[n.level](n.text);
     };
     const texts = () => notes.map((n) => n.text);
+    // The DR region's resources are read while the policy reads its facts: the policy never changes them, so the
+    // first converge round needs no round trip of its own. The lag is read when the mode read says it may matter.
+    const replicaLag = parsed.mode !== 'active' || (prev.drill !== undefined && !prev.drill.outcome);
+    const early = { observed: observe(port, spec, { replicaLag }), replicaLag };
+    early.observed.catch(() => undefined); // awaited by converge; a pass that ends before it must not leave it unhandled
     const settled = await settle(port, env, shell, opts.trigger, await shell.factsOf(parsed.param, storedRequest ?? null), policyStateOf(prev), ctx, note);
-    // A refused command changes nothing (S12): no convergence, no status write.
-    if (isRefusal(settled.outcome)) return { outcome: 'Refused', trigger: settled.outcome, results: [], notes: texts() };
+    // A refused command changes nothing (S12): no convergence, no status write beyond what the policy kept before it.
+    if (isRefusal(settled.outcome)) {
+      await shell.flushState();
+      return { outcome: 'Refused', trigger: settled.outcome, results: [], notes: texts() };
+    }
 
     const { facts, state } = settled;
     const target = convergeMode(state, facts);
@@ -177,6 +185,7 @@ async function passUnderLease(port: AwsPort, env: DrEnvironment, opts: PassOptio
       maxRounds: opts.maxRounds,
       deadline: opts.deadline,
       scope: opts.scope ?? env.metadata.name,
+      early,
       retries: opts.retries,
       minBackoffMs: opts.minBackoffMs,
     });
@@ -280,7 +289,11 @@ async function settle(port: AwsPort, env: DrEnvironment, shell: EffectShell, fir
   for (let step = 0; step < MAX_POLICY_STEPS; step++) {
     const d = decide({ state, trigger, facts, now: ctx.now(), settings });
     if (d.kind === 'need') {
-      facts = { ...facts, ...(await readFact(port, env, d.fact, ctx.log)) };
+      // The detection sources are read together: a rule that asks for one asks for the others next (the periodic
+      // S10 reading reads them all), and one round trip is better than three on the worst day's path.
+      const asked = new Set<Need>([d.fact, ...sourcesToPrefetch(env, facts, d.fact)]);
+      const read = await Promise.all([...asked].map((f) => readFact(port, env, f, ctx.log)));
+      facts = Object.assign({}, facts, ...read);
       continue;
     }
     d.notes.forEach(note);
@@ -333,6 +346,18 @@ async function invalidMode(port: AwsPort, env: DrEnvironment, prev: DrStatus, pa
     await new EffectShell(port, env, ctx.log, ctx.metrics, ctx.now, status).notify({ kind: 'notify', subject, text: `DR ${env.metadata.name}: ${message}. The reconciler made no changes.`, payload: { event: 'InvalidSpec', problems: [message] } });
   }
   return { outcome: 'InvalidSpec', trigger: NO_TRIGGER, status, results: [], notes: [message] };
+}
+
+/** The configured detection sources (S10) not read yet, when the policy asks for one of them. */
+function sourcesToPrefetch(env: DrEnvironment, facts: Facts, asked: Need): Need[] {
+  const f = env.spec.failover;
+  const sources: Array<[Need, boolean]> = [
+    ['probe', f.probeUrl !== undefined],
+    ['healthCheck', f.healthCheckId !== undefined],
+    ['alarm', f.alarmName !== undefined],
+  ];
+  if (!sources.some(([n]) => n === asked)) return [];
+  return sources.filter(([n, configured]) => configured && facts[n] === undefined).map(([n]) => n);
 }
 
 /** Reads one lazy fact. A failed read is a fact too (`unreadable`): unreachable is not unhealthy. */
