@@ -6,6 +6,13 @@ before the server starts, so tests assert what AWS does instead of working aroun
 moto does wrong and what AWS does. The patches are pinned to moto 5.2.1: on another version the launcher
 refuses to start rather than patch code it has not been checked against.
 
+Facts (checked against moto 5.2.1's source and AWS documentation, 2026-12):
+- ECS: moto never registers a service's tasks in the target groups of its loadBalancers (moto/ecs/models.py has no
+  elbv2 call). AWS does, on RUNNING (ip: ENI address + containerPort), and deregisters on stop; here patch_ecs does.
+  A reconciler that also registers them only repeats what AWS did (RegisterTargets is idempotent).
+- ASG: moto registers InService instances in TargetGroupARNs but never deregisters one on scale-in, detach,
+  Standby or delete; AWS does; here patch_autoscaling does. Deregistered targets drain (patch_elbv2).
+
 Usage: moto_launcher.py [--host 127.0.0.1] --port PORT
 """
 
@@ -140,7 +147,7 @@ def patch_rds() -> None:
 
 def patch_autoscaling() -> None:
     from moto.autoscaling.exceptions import ValidationError
-    from moto.autoscaling.models import FakeAutoScalingGroup
+    from moto.autoscaling.models import AutoScalingBackend, FakeAutoScalingGroup
 
     original_update = FakeAutoScalingGroup.update
 
@@ -184,6 +191,63 @@ def patch_autoscaling() -> None:
         original_update(self, **kwargs)
 
     FakeAutoScalingGroup.update = update
+
+    # moto: an ASG registers its instances in its TargetGroupARNs (update_attached_target_groups, called after
+    # every capacity change) but never deregisters one: on scale-in, DetachInstances, TerminateInstanceInAuto-
+    # ScalingGroup, EnterStandby or DeleteAutoScalingGroup the instance is terminated or leaves the group and
+    # stays registered (and, being a terminated instance, keeps reporting `healthy`). It also registers Standby
+    # instances, and one missing target group fails the whole call with TargetGroupNotFound.
+    # AWS: an ASG registers its InService instances and deregisters an instance before it terminates, detaches
+    # or enters Standby (EC2 Auto Scaling User Guide, "Use Elastic Load Balancing to distribute incoming
+    # application traffic in your Auto Scaling group"); the target then drains (patch_elbv2). Each registration is
+    # recorded on the group, so the ASG deregisters only what it registered (a target the reconciler registered
+    # by hand is not the ASG's).
+    @wraps(AutoScalingBackend.update_attached_target_groups)
+    def update_attached_target_groups(self: AutoScalingBackend, group_name: str) -> None:
+        group = self.autoscaling_groups[group_name]
+        registered: dict[str, dict[str, int]] = group.__dict__.setdefault("pilot_light_registered_targets", {})
+        in_service = {state.instance.id for state in group.active_instances()}
+        for arn in list(registered):
+            if arn not in group.target_group_arns:
+                del registered[arn]  # DetachLoadBalancerTargetGroups deregistered them already
+        for arn in group.target_group_arns:
+            target_group = self.elbv2_backend.target_groups.get(arn)
+            if target_group is None:
+                continue  # AWS: a failed scaling activity for that group, not a failed API call
+            ours = registered.setdefault(arn, {})
+            leaving = [{"Id": i, "Port": port} for i, port in ours.items() if i not in in_service]
+            if leaving:
+                target_group.deregister(leaving)
+            joining = [{"Id": i, "Port": target_group.port} for i in sorted(in_service) if i not in ours]
+            if joining:
+                target_group.register(joining)
+            registered[arn] = {i: ours.get(i, target_group.port) for i in in_service}
+
+    AutoScalingBackend.update_attached_target_groups = update_attached_target_groups
+
+    original_detach_target_groups = AutoScalingBackend.detach_load_balancer_target_groups
+
+    @wraps(original_detach_target_groups)
+    def detach_load_balancer_target_groups(self: AutoScalingBackend, group_name: str, target_group_arns: list[str]) -> None:
+        original_detach_target_groups(self, group_name, target_group_arns)
+        registered = self.autoscaling_groups[group_name].__dict__.get("pilot_light_registered_targets", {})
+        for arn in target_group_arns:
+            registered.pop(arn, None)  # moto deregistered them; attaching the group again registers them anew
+
+    AutoScalingBackend.detach_load_balancer_target_groups = detach_load_balancer_target_groups
+
+    original_notify_terminate = AutoScalingBackend.notify_terminate_instances
+
+    # moto: when TerminateInstances ends an ASG instance, the group launches a replacement but registers it only
+    # with Classic Load Balancers. AWS: the replacement is registered in the group's target groups when it is
+    # InService, and the terminated instance is deregistered.
+    @wraps(original_notify_terminate)
+    def notify_terminate_instances(self: AutoScalingBackend, instance_ids: list[str]) -> None:
+        original_notify_terminate(self, instance_ids)
+        for group_name in list(self.autoscaling_groups):
+            self.update_attached_target_groups(group_name)
+
+    AutoScalingBackend.notify_terminate_instances = notify_terminate_instances
 
 
 # ------------------------------------------------------------------------------------------------ EC2 / ENI
@@ -289,10 +353,13 @@ def patch_elbv2() -> None:
 
 def patch_ecs() -> None:
     import moto.ecs.models as ecs_models
+    from moto.core.utils import utcnow
     from moto.ecs.exceptions import InvalidParameterException
     from moto.ecs.models import EC2ContainerServiceBackend, Service, Task
     from moto.ecs.responses import EC2ContainerServiceResponse
+    from moto.elbv2.models import elbv2_backends
     from moto.moto_api import state_manager
+    from moto.moto_api._internal import mock_random
 
     # moto: a task moves RUNNING -> DEACTIVATING the first time DescribeTasks sees it ("manual" transition,
     # times=1), so a running service looks like it is stopping. AWS: a task stays RUNNING until it is stopped.
@@ -330,6 +397,74 @@ def patch_ecs() -> None:
             str(item.get("capacityProvider", "")).startswith("FARGATE") for item in strategy
         )
 
+    # moto: a service's loadBalancers are stored and returned, nothing more: moto/ecs/models.py never touches the
+    # elbv2 backend (no RegisterTargets/DeregisterTargets anywhere in it), so a service's tasks never show up in
+    # its target groups. AWS: ECS registers each service task in every target group of the service's
+    # loadBalancers when the task reaches RUNNING - for target type `ip` the task ENI's private IPv4 address and
+    # the containerPort, for `instance` the container instance's EC2 instance id and the host port - and
+    # deregisters it when the task is stopped (scale-in, a smaller desiredCount, replacement by a new deployment,
+    # DeleteService, StopTask); the target then drains for the group's deregistration delay (patch_elbv2).
+    # Each registration is recorded on the task, so stopping it deregisters exactly what was registered.
+    def service_event(service: Service, message: str) -> None:
+        # AWS lists a service's events newest first, each with id, createdAt and message.
+        service.events.insert(0, {"id": str(mock_random.uuid4()), "createdAt": utcnow(), "message": message})
+
+    def task_ip(task: Task) -> str | None:
+        for attachment in task.attachments:
+            if attachment.get("type") == "ElasticNetworkInterface":
+                for detail in attachment.get("details", []):
+                    if detail.get("name") == "privateIPv4Address":
+                        return detail.get("value")
+        return None
+
+    def register_task_targets(backend: EC2ContainerServiceBackend, service: Service, task: Task) -> set[str]:
+        """Registers a RUNNING service task in the target groups of the service's loadBalancers, as ECS does.
+
+        Returns the target group ARNs that do not exist."""
+        elbv2 = elbv2_backends[backend.account_id][backend.region_name]
+        registered: list[tuple[str, dict[str, Any]]] = []
+        missing: set[str] = set()
+        for load_balancer in service.load_balancers or []:
+            arn = load_balancer.get("targetGroupArn")
+            if not arn:
+                continue  # a Classic Load Balancer (loadBalancerName): not modelled
+            group = elbv2.target_groups.get(arn)
+            if group is None:
+                # AWS: the task keeps running unregistered and the service records an event; nothing fails.
+                missing.add(arn)
+                continue
+            if group.target_type != "ip":
+                # Target type `instance` needs a container instance (EC2 launch type); the launcher schedules only
+                # Fargate tasks, and AWS refuses an instance target group for awsvpc tasks at CreateService.
+                continue
+            address = task_ip(task)
+            if address is None:
+                continue
+            target = {"Id": address, "Port": int(load_balancer.get("containerPort") or group.port)}
+            group.register([target])
+            registered.append((arn, target))
+        task.pilot_light_targets = registered  # type: ignore[attr-defined]
+        return missing
+
+    def deregister_task_targets(backend: EC2ContainerServiceBackend, task: Task) -> None:
+        """Deregisters a stopped task from the target groups ECS registered it in (each then drains)."""
+        elbv2 = elbv2_backends[backend.account_id][backend.region_name]
+        for arn, target in getattr(task, "pilot_light_targets", []):
+            group = elbv2.target_groups.get(arn)
+            if group is not None:  # a target group deleted meanwhile has nothing left to deregister
+                group.deregister([target])
+        task.pilot_light_targets = []  # type: ignore[attr-defined]
+
+    original_stop_task = EC2ContainerServiceBackend.stop_task
+
+    @wraps(original_stop_task)
+    def stop_task(self: EC2ContainerServiceBackend, cluster_str: str, task_str: str, reason: str) -> Task:
+        task = original_stop_task(self, cluster_str, task_str, reason)
+        deregister_task_targets(self, task)
+        return task
+
+    EC2ContainerServiceBackend.stop_task = stop_task
+
     def schedule(backend: EC2ContainerServiceBackend, service: Service, replace_all: bool = False) -> None:
         """Brings the service's RUNNING tasks to its desired count at once, as the ECS scheduler does over time."""
         # moto: services never start tasks (ListTasks stays empty, runningCount is just a copy of desiredCount),
@@ -352,6 +487,7 @@ def patch_ecs() -> None:
             task_definition = backend.describe_task_definition(service.task_definition)
             requirements = backend._calculate_task_resource_requirements(task_definition)
             network = service.network_configuration or None
+            missing: set[str] = set()
             for _ in range(want - keep):
                 task = Task(
                     cluster,
@@ -366,6 +502,9 @@ def patch_ecs() -> None:
                     platform_version=service.platform_version,
                 )
                 tasks[task.task_arn] = task
+                missing |= register_task_targets(backend, service, task)  # the task is RUNNING from the start here
+            for arn in sorted(missing):
+                service_event(service, f"(service {service.name}) failed to register targets in (target-group {arn}) with (error Target group not found.)")
         service.running_count = want
         service.pending_count = 0
         for deployment in service.deployments[:1]:
@@ -406,10 +545,17 @@ def patch_ecs() -> None:
 
     # UpdateService already stores a new capacityProviderStrategy in moto; what it lacks is the scheduler, and
     # a strategy change must not leave a stale launchType behind (AWS shows one or the other).
+    # AWS: changing loadBalancers starts a new deployment: new tasks registered in the new target groups replace
+    # the old ones, which are deregistered from the old groups (ECS Developer Guide, "Updating the load balancer
+    # configuration of a service").
     @wraps(original_update)
     def update_service(self: EC2ContainerServiceBackend, service_properties: dict[str, Any]) -> Service:
         new_strategy = service_properties.get("capacity_provider_strategy")
         force = bool(service_properties.get("force_new_deployment"))
+        new_load_balancers = service_properties.get("load_balancers")
+        if new_load_balancers is not None:
+            current = self._get_service(service_properties.get("cluster", "default"), str(service_properties.get("service", "")).split("/")[-1])
+            force = force or list(new_load_balancers) != list(current.load_balancers or [])
         service = original_update(self, service_properties)
         if new_strategy:
             service.launch_type = None
