@@ -2,6 +2,8 @@
  * The reconciler end to end on the emulator: real SDK clients → recording proxy → patched moto.
  * Write counts are taken at the wire (the proxy), not from our own port.
  */
+import { EC2Client, RunInstancesCommand } from '@aws-sdk/client-ec2';
+import { ElasticLoadBalancingV2Client, RegisterTargetsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { expect } from 'chai';
 import { createAwsPort } from '../../reconciler/aws';
 import { main, type Io } from '../../reconciler/cli';
@@ -120,6 +122,39 @@ describe('reconciler on the emulator', function () {
     // Deregistered targets drain for a while, as in AWS: none may still be in service.
     expect(((await port.describeTargetGroups([seeded.targetGroupArns.jenkins]))[0]).targets.filter((t) => t.state !== 'draining')).to.deep.equal([]);
     expect(down.status?.conditions.find((c) => c.type === 'FailbackRequired')?.status).to.equal('True');
+  });
+
+  it('targets AWS registers (groups attached, as the shipped stack has them) are verified, never written; a foreign one is reported and left', async () => {
+    const emulator = await getEmulator();
+    await emulator.reset();
+    seeded = await seedPilotLight({ attachTargetGroups: true });
+    env = seeded.spec;
+    proxy.clear();
+    await setMode('active');
+    const up = await pass({ kind: 'parameter-change' });
+    expect(up.outcome, JSON.stringify(up.status?.resources.filter((r) => !r.ready), null, 1)).to.equal('Converged');
+    const feeding = new Set(['RegisterTargets', 'DeregisterTargets', 'ListTasks', 'DescribeTasks']);
+    expect(proxy.calls.filter((c) => feeding.has(c.action)).map((c) => c.action), 'AWS registers: the reconciler never feeds a group').to.deep.equal([]);
+    const [jenkins, frontend] = await port.describeTargetGroups([seeded.targetGroupArns.jenkins, seeded.targetGroupArns.frontend]);
+    const [jenkinsAsg] = await port.describeAsgs(['dr-jenkins']);
+    expect(jenkins.targets.filter((t) => t.state !== 'draining').map((t) => t.id)).to.deep.equal(jenkinsAsg.instances.map((i) => i.instanceId));
+    expect(frontend.targets.filter((t) => t.state === 'healthy'), 'ECS registered both frontend tasks').to.have.length(2);
+
+    // Issue 13's confused deputy, by hand: a foreign instance in dr-jenkins's group. Reported, not removed.
+    const ec2 = new EC2Client({ region: env.spec.region });
+    const elbv2 = new ElasticLoadBalancingV2Client({ region: env.spec.region });
+    const run = await ec2.send(new RunInstancesCommand({ ImageId: 'ami-12c6146b', InstanceType: 't3.medium', MinCount: 1, MaxCount: 1, SubnetId: seeded.subnetIds[0] }));
+    const foreign = run.Instances![0].InstanceId!;
+    await elbv2.send(new RegisterTargetsCommand({ TargetGroupArn: seeded.targetGroupArns.jenkins, Targets: [{ Id: foreign }] }));
+    ec2.destroy();
+    elbv2.destroy();
+    proxy.clear();
+    const again = await pass();
+    expect(proxy.resourceWrites(), 'nothing written').to.deep.equal([]);
+    const tg = again.status!.resources.find((r) => r.resource === 'tg/dr-jenkins')!;
+    expect(tg.lastError, JSON.stringify(again.status!.resources, null, 1)).to.match(new RegExp(`not instances of asg/dr-jenkins: ${foreign}`));
+    expect(again.outcome).to.equal('Degraded');
+    expect((await port.describeTargetGroups([seeded.targetGroupArns.jenkins]))[0].targets.map((t) => t.id)).to.include(foreign);
   });
 
   it('promotes exactly once across repeated passes, and never touches RDS in pilot light afterwards', async () => {

@@ -35,6 +35,12 @@ export interface SeedOptions {
   readonly services?: readonly string[];
   /** The primary's health endpoint the DR region probes (S10): a local stand-in (test/support/probe-server.ts). */
   readonly probeUrl?: string;
+  /**
+   * Attach the target groups to their owners, as the shipped Terraform does (ASG TargetGroupARNs, the frontend
+   * service's loadBalancers), so AWS (the launcher, as AWS) registers the targets and the spec says
+   * `targetRegistration: "aws"`. @default false: the reconciler registers them itself
+   */
+  readonly attachTargetGroups?: boolean;
 }
 
 /** What the seed created, for assertions. */
@@ -282,14 +288,16 @@ export async function seedPilotLight(opts: SeedOptions = {}): Promise<SeededEnvi
     );
   });
 
-  // Terraform's pilot-light values: empty, all spot. The ASGs are not attached to the target groups: the
-  // reconciler registers InService instances itself.
-  const asgs = launchTemplate.then(() =>
+  // Terraform's pilot-light values: empty, all spot. Unless `attachTargetGroups`, the ASGs are not attached to the
+  // target groups and the reconciler registers InService instances itself (targetRegistration "reconciler").
+  const attach = opts.attachTargetGroups === true;
+  const asgs = Promise.all([launchTemplate, attach ? targetGroups : undefined]).then(([, tgs]) =>
     Promise.all(
       ['dr-jenkins', 'dr-monitoring'].map((name) =>
         autoscaling.send(
           new CreateAutoScalingGroupCommand({
             AutoScalingGroupName: name,
+            ...(tgs ? { TargetGroupARNs: INSTANCE_TARGET_GROUPS.filter((tg) => tg.asg === name).map((tg) => tgs[tg.name]) } : {}),
             MinSize: PILOT_LIGHT_ASG.minSize,
             MaxSize: PILOT_LIGHT_ASG.maxSize,
             DesiredCapacity: PILOT_LIGHT_ASG.desiredCapacity,
@@ -313,14 +321,16 @@ export async function seedPilotLight(opts: SeedOptions = {}): Promise<SeededEnvi
     ),
   );
 
-  // Desired 0 on FARGATE_SPOT. No ECS-managed load balancer: the reconciler registers running tasks itself.
-  const ecsServices = Promise.all([cluster, taskDefinitions]).then(() =>
+  // Desired 0 on FARGATE_SPOT. Unless `attachTargetGroups`, no ECS-managed load balancer: the reconciler registers
+  // running tasks itself.
+  const ecsServices = Promise.all([cluster, taskDefinitions, attach ? targetGroups : undefined]).then(([, , tgs]) =>
     Promise.all(
       services.map((name) =>
         ecs.send(
           new CreateServiceCommand({
             cluster: SEED.cluster,
             serviceName: name,
+            ...(tgs && name === 'frontend' ? { loadBalancers: [{ targetGroupArn: tgs.frontend, containerName: name, containerPort: SEED.frontendPort }] } : {}),
             taskDefinition: `dr-${name}`,
             desiredCount: 0,
             capacityProviderStrategy: [{ capacityProvider: 'FARGATE_SPOT', weight: 1 }],
@@ -361,6 +371,7 @@ export async function seedPilotLight(opts: SeedOptions = {}): Promise<SeededEnvi
         pilotLight: PILOT_LIGHT_ASG,
         active: ACTIVE_ASG,
         targetGroupArns: INSTANCE_TARGET_GROUPS.filter((tg) => tg.asg === name).map((tg) => tgArns[tg.name]),
+        targetRegistration: attach ? 'aws' : 'reconciler',
       })),
       ecsServices: services.map((name) => ({
         cluster: SEED.cluster,
@@ -368,6 +379,7 @@ export async function seedPilotLight(opts: SeedOptions = {}): Promise<SeededEnvi
         pilotLight: { desiredCount: 0, capacityProvider: 'FARGATE_SPOT' },
         active: { desiredCount: name === 'frontend' ? 2 : 1, capacityProvider: 'FARGATE' },
         ...(name === 'frontend' ? { loadBalancers: [{ targetGroupArn: tgArns.frontend, port: SEED.frontendPort }] } : {}),
+        targetRegistration: attach ? 'aws' : 'reconciler',
       })),
       failover: { alarmName: SEED.alarmName, alarmRegion: SEED.primaryRegion, healthCheckId, ...(opts.probeUrl ? { probeUrl: opts.probeUrl, probeTimeoutSeconds: 1, probeOnlyReadings: 4 } : {}) },
     },
