@@ -99,7 +99,9 @@ export function apiName(action: string): string {
 export interface CycleOptions {
   /** ECS services to seed. @default DEFAULT_SERVICES (5) */
   readonly services?: readonly string[];
-  /** spec.concurrency for the passes. @default the spec's default, 4 */
+  /** Seed the target groups attached to their ASGs and service, as the shipped stack (AWS registers). @default false */
+  readonly attachTargetGroups?: boolean;
+  /** spec.concurrency for the passes. @default the spec's default (50) */
   readonly concurrency?: number;
   /** Latency added to every AWS call during the passes (not during the seed), ms. @default 0 */
   readonly latencyMs?: number;
@@ -112,7 +114,7 @@ export async function runCycle(h: Harness, opts: CycleOptions = {}): Promise<Cyc
   await h.emulator.reset();
   h.wire.latencyMs = 0;
   const seedStart = nowMs();
-  const seeded = await seedPilotLight({ services: opts.services ?? DEFAULT_SERVICES });
+  const seeded = await seedPilotLight({ services: opts.services ?? DEFAULT_SERVICES, attachTargetGroups: opts.attachTargetGroups });
   const seedMs = nowMs() - seedStart;
   const env: DrEnvironment = opts.concurrency === undefined ? seeded.spec : { ...seeded.spec, spec: { ...seeded.spec.spec, concurrency: opts.concurrency } };
   // Production defaults (3 attempts, 100 ms base backoff): nothing is retried against a healthy emulator.

@@ -4,7 +4,9 @@
  * service counts, with the spec's default concurrency. Only the emulator harness of emulator.bench.ts is used, so
  * the same file runs on an older commit to give the "before" figures.
  *
- *   node dist/bench/roundtrips.js [--services 5,50,200] [--runs 3] [--latency 50] [--json file]
+ *   node dist/bench/roundtrips.js [--services 5,50,200] [--runs 3] [--latency 50] [--attach] [--json file]
+ *
+ * --attach seeds the target groups attached to their owners, as the shipped stack (AWS registers the targets).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -35,14 +37,14 @@ function arg(name: string, fallback: string): string {
 }
 
 /** Runs the cases: per service count, `runs` cycles at 0 ms and at `latencyMs`. */
-export async function runRoundTrips(h: Harness, counts: readonly number[], latencyMs: number, runs: number, progress: (l: string) => void): Promise<RoundTripCase[]> {
+export async function runRoundTrips(h: Harness, counts: readonly number[], latencyMs: number, runs: number, progress: (l: string) => void, attachTargetGroups = false): Promise<RoundTripCase[]> {
   // One unmeasured cycle: moto loads each service's backend on first use (~1 s each).
   await runCycle(h);
   const out: RoundTripCase[] = [];
   for (const services of counts) {
     for (const lat of [0, latencyMs]) {
       const cycles: Cycle[] = [];
-      for (let i = 0; i < runs; i++) cycles.push(await runCycle(h, { services: serviceNames(services), latencyMs: lat, passes: ['up', 'noop-active'] }));
+      for (let i = 0; i < runs; i++) cycles.push(await runCycle(h, { services: serviceNames(services), latencyMs: lat, passes: ['up', 'noop-active'], attachTargetGroups }));
       const [up, noop] = summarizeCycles(cycles);
       out.push({ services, latencyMs: lat, up, noop });
       progress(`${services} services, ${lat} ms: up ${up.passMs.median.toFixed(0)} ms (${up.outcomes.join('/')}), ${up.calls.median} calls; no-op ${noop.calls.median} calls`);
@@ -85,7 +87,7 @@ async function main(): Promise<void> {
   let h: Harness | undefined;
   try {
     h = await startHarness();
-    const cases = await runRoundTrips(h, counts, latencyMs, runs, log);
+    const cases = await runRoundTrips(h, counts, latencyMs, runs, log, process.argv.includes('--attach'));
     const byAction = cases.map((c) => ({ services: c.services, latencyMs: c.latencyMs, up: c.up.callsByAction, noop: c.noop.callsByAction }));
     process.stdout.write(`## commit ${commit}: pilot-light → active and a converged pass, default concurrency, ${runs} runs each\n\n${roundTripTable(cases)}\n\n`);
     for (const b of byAction.filter((x) => x.latencyMs === 0)) {
