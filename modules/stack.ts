@@ -174,7 +174,14 @@ export class DrPilotLightStack extends TerraformStack {
       privateSubnetIds: v.dr_private_subnet_ids.listValue,
       publicSubnetIds: v.dr_public_subnet_ids.listValue,
       albIngressCidrs: v.alb_ingress_cidrs.listValue,
+      internalToolsIngressCidrs: v.internal_tools_ingress_cidrs.listValue,
       certificateArn: v.dr_certificate_arn.stringValue,
+      // Only the emulator run may serve HTTP (moto has no certificate unless the test creates one); a real plan
+      // without dr_certificate_arn fails.
+      allowHttp: options.emulator !== undefined,
+      deletionProtection: v.alb_deletion_protection.booleanValue,
+      accessLogsBucket: v.alb_access_logs_bucket.stringValue,
+      containerInsights: v.ecs_container_insights.stringValue,
       services: v.ecs_services.value,
       asgs: v.asgs.value,
       imageId: ami.insecureValue,
@@ -289,6 +296,11 @@ export class DrPilotLightStack extends TerraformStack {
 
     const output = (id: string, value: string, description: string) => new TerraformOutput(this, id, { value, description });
     output('dr_alb_dns_name', this.ecs.alb.dnsName, 'DNS name of the DR ALB (SECONDARY record target).');
+    output(
+      'dr_internal_alb_dns_name',
+      Token.asString(Fn.one(ref(`${this.ecs.internalAlb.terraformResourceType}.${this.ecs.internalAlb.friendlyUniqueId}[*].dns_name`, this))),
+      'DNS name of the internal DR ALB of the internal tools (null when no route names it): point the tools\' private DNS names at it.',
+    );
     output('health_check_id', this.failover.healthCheckId, 'Route 53 health check of the primary endpoint.');
     output('traffic_gate_health_check_id', this.failover.trafficGate.healthCheckId, 'Route 53 health check of the PRIMARY record: the traffic gate (rule S9).');
     output('traffic_gate_alarm_name', this.failover.trafficGate.alarmName, 'TrafficToDr alarm (DR region) the traffic gate follows.');

@@ -20,7 +20,8 @@ const TARGET_KEY = '^[a-z0-9]([a-z0-9-]{0,27}[a-z0-9])?$';
 /** An ASG key: the group is `<environment>-<key>`. */
 const ASG_KEY = '^[a-z0-9]([a-z0-9-]{0,58}[a-z0-9])?$';
 /** HCL type of a route: the default route (all other requests), or a listener rule by path and/or host. */
-const routeType = 'object({ default = optional(bool, false), priority = optional(number), path_patterns = optional(list(string), []), host_headers = optional(list(string), []) })';
+const routeType =
+  'object({ default = optional(bool, false), priority = optional(number), path_patterns = optional(list(string), []), host_headers = optional(list(string), []), load_balancer = optional(string, "public") })';
 const capacityType = 'object({ min_size = number, max_size = number, desired_capacity = number, on_demand_percentage = number })';
 const serviceModeType = 'object({ desired_count = number, capacity_provider = string })';
 /** HCL type of `ecs_services`: service name → its values. */
@@ -29,13 +30,20 @@ export const ECS_SERVICES_TYPE = `map(object({ image = string, container_port = 
 export const ASGS_TYPE = `map(object({ instance_types = list(string), root_volume_gb = optional(number, 30), targets = optional(map(object({ port = number, health_check_path = optional(string, "/"), route = optional(${routeType}) })), {}), pilot_light = ${capacityType}, active = ${capacityType} }))`;
 const capacityOk = (c: string) =>
   `${c}.min_size >= 0 && ${c}.min_size <= ${c}.desired_capacity && ${c}.desired_capacity <= ${c}.max_size && ${c}.on_demand_percentage >= 0 && ${c}.on_demand_percentage <= 100 && floor(${c}.min_size) == ${c}.min_size && floor(${c}.max_size) == ${c}.max_size && floor(${c}.desired_capacity) == ${c}.desired_capacity`;
-/** A route is either the default (nothing else set) or a rule with a priority and a path or host condition. */
+/**
+ * A route is either the default (nothing else set) or a rule with a priority and a path or host condition, on the
+ * public or the internal load balancer.
+ */
 const routeOk = (r: string) =>
-  `(${r} == null ? true : (${r}.default ? (${r}.priority == null && length(${r}.path_patterns) == 0 && length(${r}.host_headers) == 0) : (${r}.priority != null && length(${r}.path_patterns) + length(${r}.host_headers) > 0 && alltrue([for p in ${r}.path_patterns : startswith(p, "/")]))))`;
+  `(${r} == null ? true : contains(["public", "internal"], ${r}.load_balancer) && (${r}.default ? (${r}.priority == null && length(${r}.path_patterns) == 0 && length(${r}.host_headers) == 0) : (${r}.priority != null && length(${r}.path_patterns) + length(${r}.host_headers) > 0 && alltrue([for p in ${r}.path_patterns : startswith(p, "/")]))))`;
 const priorityOk = (r: string) => `(${r} == null ? true : (${r}.priority == null ? true : (${r}.priority >= 1 && ${r}.priority <= 49999 && floor(${r}.priority) == ${r}.priority)))`;
 /** Every route of the workload (services and ASG targets) with the name of its target group. */
 const ALL_ROUTES =
   'concat([for k, s in var.ecs_services : merge(s.route, { name = k }) if s.route != null], flatten([for a in values(var.asgs) : [for t, g in a.targets : merge(g.route, { name = t }) if g.route != null]]))';
+/** The load balancers a route may name: the internet-facing one and the internal one of the internal tools. */
+const LOAD_BALANCERS = '["public", "internal"]';
+/** The rule priorities of the routes on the load balancer `lb` (an HCL expression). */
+const prioritiesOn = (lb: string) => `[for r in ${ALL_ROUTES} : r.priority if !r.default && r.priority != null && r.load_balancer == ${lb}]`;
 const ASG_TARGET_NAMES = 'flatten([for a in values(var.asgs) : keys(a.targets)])';
 /** `, got: <json>` of the items of `list` that fail: messages name the bad key and value. */
 const got = (list: string) => `, got: \${jsonencode(${list})}`;
@@ -158,11 +166,40 @@ export const VARIABLE_DEFINITIONS = {
     description: 'ACM certificate (DR region) for the HTTPS listeners on 443 (port 80 redirects); required: a plan without one fails (only the emulator run serves HTTP).',
     validation: [{ condition: 'var.dr_certificate_arn == "" || can(regex("^arn:aws[a-z-]*:acm:", var.dr_certificate_arn))', errorMessage: 'dr_certificate_arn must be empty or an ACM certificate ARN.' }],
   },
+  internal_tools_ingress_cidrs: {
+    type: 'list(string)',
+    description:
+      'IPv4 CIDRs allowed to reach the internal ALB in the private subnets, which serves the routes with load_balancer = "internal" (the internal tools): your VPN, office or VPC ranges. Required: no default can know your network.',
+    validation: [
+      {
+        condition: 'length(var.internal_tools_ingress_cidrs) >= 1 && alltrue([for c in var.internal_tools_ingress_cidrs : can(cidrhost(c, 0)) && !endswith(c, "/0")])',
+        errorMessage: `internal_tools_ingress_cidrs must be one or more IPv4 CIDRs, none of them /0 (the internal tools are not for every network)${got('var.internal_tools_ingress_cidrs')}`,
+      },
+    ],
+  },
+  alb_deletion_protection: {
+    type: 'bool',
+    default: true,
+    description: 'Deletion protection of the DR load balancers (FSBP ELB.6): Terraform cannot delete them while it is on; turn it off in a separate apply first.',
+  },
+  alb_access_logs_bucket: {
+    type: 'string',
+    default: '',
+    description:
+      "S3 bucket (DR region) for the load balancers' access logs (FSBP ELB.5), prefix <environment>-alb and <environment>-internal-alb. Empty: off, because the bucket belongs to the organization's log account (its policy must let the region's ELB log delivery write), which this stack does not own.",
+    validation: [
+      {
+        condition: 'var.alb_access_logs_bucket == "" || can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.alb_access_logs_bucket))',
+        errorMessage: 'alb_access_logs_bucket must be empty or an S3 bucket name, got: ${var.alb_access_logs_bucket}',
+      },
+    ],
+  },
+
   // --- workload: ECS services and ASGs (any number, any names) ---
   ecs_services: {
     type: ECS_SERVICES_TYPE,
     description:
-      'ECS services by name: image, port, task size, health path, ALB route (default, or a rule by path_patterns/host_headers with a priority; none = not behind the ALB), and desired count and capacity provider (FARGATE or FARGATE_SPOT) in each mode.',
+      'ECS services by name: image, port, task size, health path, ALB route (default, or a rule by path_patterns/host_headers with a priority; load_balancer "public" or "internal"; none = not behind an ALB), and desired count and capacity provider (FARGATE or FARGATE_SPOT) in each mode.',
     validation: [
       {
         condition: `alltrue([for k in keys(var.ecs_services) : can(regex("${TARGET_KEY}", k))])`,
@@ -182,14 +219,14 @@ export const VARIABLE_DEFINITIONS = {
       },
       {
         condition: `alltrue([for s in values(var.ecs_services) : ${routeOk('s.route')} && ${priorityOk('s.route')}])`,
-        errorMessage: `ecs_services: a route is either { default = true } alone, or a priority from 1 to 49999 with path_patterns (each starting with "/") and/or host_headers${got(`{ for k, s in var.ecs_services : k => s.route if !(${routeOk('s.route')} && ${priorityOk('s.route')}) }`)}`,
+        errorMessage: `ecs_services: a route is either { default = true } alone, or a priority from 1 to 49999 with path_patterns (each starting with "/") and/or host_headers, on load_balancer "public" or "internal"${got(`{ for k, s in var.ecs_services : k => s.route if !(${routeOk('s.route')} && ${priorityOk('s.route')}) }`)}`,
       },
     ],
   },
   asgs: {
     type: ASGS_TYPE,
     description:
-      'Auto Scaling Groups by key (named dr-<key>): instance types, root volume (GiB), target groups by name (dr-<name>) with port, health path and ALB route, and min/max/desired and on-demand percentage (0 = all spot) in each mode.',
+      'Auto Scaling Groups by key (named dr-<key>): instance types, root volume (GiB), target groups by name (dr-<name>) with port, health path and ALB route (load_balancer "public" or "internal"), and min/max/desired and on-demand percentage (0 = all spot) in each mode.',
     validation: [
       {
         condition: `alltrue([for k in keys(var.asgs) : can(regex("${ASG_KEY}", k))])`,
@@ -209,7 +246,7 @@ export const VARIABLE_DEFINITIONS = {
       },
       {
         condition: `alltrue(flatten([for a in values(var.asgs) : [for g in values(a.targets) : ${routeOk('g.route')} && ${priorityOk('g.route')}]]))`,
-        errorMessage: `asgs: a target's route is either { default = true } alone, or a priority from 1 to 49999 with path_patterns (each starting with "/") and/or host_headers${got(`flatten([for a, v in var.asgs : [for t, g in v.targets : { "\${a}.targets.\${t}" = g.route } if !(${routeOk('g.route')} && ${priorityOk('g.route')})]])`)}`,
+        errorMessage: `asgs: a target's route is either { default = true } alone, or a priority from 1 to 49999 with path_patterns (each starting with "/") and/or host_headers, on load_balancer "public" or "internal"${got(`flatten([for a, v in var.asgs : [for t, g in v.targets : { "\${a}.targets.\${t}" = g.route } if !(${routeOk('g.route')} && ${priorityOk('g.route')})]])`)}`,
       },
       // Across both variables: target group names, the default route and rule priorities are shared by one ALB.
       {
@@ -217,14 +254,20 @@ export const VARIABLE_DEFINITIONS = {
         errorMessage: `asgs: target names must be unique across ASGs and differ from the names of routed ecs_services (each is a target group dr-<name>)${got(`[for t in ${ASG_TARGET_NAMES} : t if length([for u in ${ASG_TARGET_NAMES} : u if u == t]) > 1 || contains([for k, s in var.ecs_services : k if s.route != null], t)]`)}`,
       },
       {
-        condition: `length([for r in ${ALL_ROUTES} : r.name if r.default]) <= 1`,
-        errorMessage: `ecs_services and asgs: at most one route may be the default${got(`[for r in ${ALL_ROUTES} : r.name if r.default]`)}`,
+        condition: `alltrue([for lb in ${LOAD_BALANCERS} : length([for r in ${ALL_ROUTES} : r.name if r.default && r.load_balancer == lb]) <= 1])`,
+        errorMessage: `ecs_services and asgs: at most one route per load balancer may be the default${got(`{ for lb in ${LOAD_BALANCERS} : lb => [for r in ${ALL_ROUTES} : r.name if r.default && r.load_balancer == lb] if length([for r in ${ALL_ROUTES} : r.name if r.default && r.load_balancer == lb]) > 1 }`)}`,
       },
       {
-        condition: `length([for r in ${ALL_ROUTES} : r.priority if !r.default && r.priority != null]) == length(distinct([for r in ${ALL_ROUTES} : r.priority if !r.default && r.priority != null]))`,
-        errorMessage: `ecs_services and asgs: route priorities must be unique${got(`{ for r in ${ALL_ROUTES} : r.name => r.priority if !r.default }`)}`,
+        condition: `alltrue([for lb in ${LOAD_BALANCERS} : length(${prioritiesOn('lb')}) == length(distinct(${prioritiesOn('lb')}))])`,
+        errorMessage: `ecs_services and asgs: route priorities must be unique on each load balancer${got(`{ for r in ${ALL_ROUTES} : r.name => r.priority if !r.default }`)}`,
       },
     ],
+  },
+  ecs_container_insights: {
+    type: 'string',
+    default: 'enabled',
+    description: 'Container Insights of the ECS cluster (FSBP ECS.12): enabled, enhanced (more metrics, costs more) or disabled (its CloudWatch metrics and logs cost money even in pilot light).',
+    validation: [{ condition: 'contains(["enabled", "enhanced", "disabled"], var.ecs_container_insights)', errorMessage: 'ecs_container_insights must be enabled, enhanced or disabled, got: ${var.ecs_container_insights}' }],
   },
   asg_ami_ssm_parameter: {
     type: 'string',

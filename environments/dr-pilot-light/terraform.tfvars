@@ -20,17 +20,23 @@ primary_alb_zone_id            = "Z32O12XQLNTSW2" # canonical zone of ALBs in eu
 notification_emails            = ["oncall@example.com"]
 
 # --- DR network ---
-dr_vpc_id             = "vpc-0123456789abcdef0"
-dr_private_subnet_ids = ["subnet-0123456789abcdef1", "subnet-0123456789abcdef2"]
-dr_public_subnet_ids  = ["subnet-0123456789abcdef3", "subnet-0123456789abcdef4"]
-alb_ingress_cidrs     = ["0.0.0.0/0"]
-dr_certificate_arn    = "" # REQUIRED for a real deploy: an ACM certificate ARN in the DR region. A plan with it empty
-                           # fails on purpose (the listeners are HTTPS-only); only the emulator run serves HTTP.
+dr_vpc_id                    = "vpc-0123456789abcdef0"
+dr_private_subnet_ids        = ["subnet-0123456789abcdef1", "subnet-0123456789abcdef2"]
+dr_public_subnet_ids         = ["subnet-0123456789abcdef3", "subnet-0123456789abcdef4"]
+alb_ingress_cidrs            = ["0.0.0.0/0"]  # the internet-facing ALB: the application
+internal_tools_ingress_cidrs = ["10.0.0.0/8"] # the internal ALB (private subnets) of the routes with
+                                              # load_balancer = "internal": your VPN/office/VPC ranges
+dr_certificate_arn           = "" # REQUIRED for a real deploy: an ACM certificate ARN in the DR region. A plan with it
+                                  # empty fails on purpose (HTTPS-only listeners, port 80 redirects); only the emulator
+                                  # run serves HTTP.
+alb_deletion_protection      = true # FSBP ELB.6: turn it off in an apply of its own before removing a load balancer
+alb_access_logs_bucket       = ""   # FSBP ELB.5: the organization's log bucket (DR region); empty = off
 
 # --- workload: ECS services and ASGs ---
 # Any services and groups, by name. A route is { default = true } (all requests no rule
 # matches), or a listener rule { priority = N, path_patterns = [...], host_headers = [...] }; no route = not
-# behind the ALB. Priorities are unique across services and ASG targets.
+# behind an ALB. load_balancer = "internal" puts a route on the internal ALB (private subnets, reachable from
+# internal_tools_ingress_cidrs only): the internal tools below. Priorities are unique on each load balancer.
 ecs_services = {
   frontend = {
     image             = "public.ecr.aws/nginx/nginx:stable"
@@ -91,7 +97,7 @@ asgs = {
     instance_types = ["t3.medium", "t3a.medium", "m5.large"]
     root_volume_gb = 30
     targets = {
-      jenkins = { port = 8080, health_check_path = "/jenkins/login", route = { priority = 40, path_patterns = ["/jenkins/*"] } }
+      jenkins = { port = 8080, health_check_path = "/jenkins/login", route = { priority = 40, path_patterns = ["/jenkins/*"], load_balancer = "internal" } }
     }
     pilot_light = { min_size = 0, max_size = 1, desired_capacity = 0, on_demand_percentage = 0 }
     active      = { min_size = 1, max_size = 3, desired_capacity = 1, on_demand_percentage = 100 }
@@ -100,14 +106,15 @@ asgs = {
     instance_types = ["t3.medium", "t3a.medium", "m5.large"]
     root_volume_gb = 30
     targets = {
-      prometheus = { port = 9090, health_check_path = "/prometheus/-/healthy", route = { priority = 50, path_patterns = ["/prometheus/*"] } }
-      grafana    = { port = 3000, health_check_path = "/grafana/api/health", route = { priority = 60, path_patterns = ["/grafana/*"] } }
-      jaeger     = { port = 16686, health_check_path = "/jaeger/", route = { priority = 70, path_patterns = ["/jaeger/*"] } }
+      prometheus = { port = 9090, health_check_path = "/prometheus/-/healthy", route = { priority = 50, path_patterns = ["/prometheus/*"], load_balancer = "internal" } }
+      grafana    = { port = 3000, health_check_path = "/grafana/api/health", route = { priority = 60, path_patterns = ["/grafana/*"], load_balancer = "internal" } }
+      jaeger     = { port = 16686, health_check_path = "/jaeger/", route = { priority = 70, path_patterns = ["/jaeger/*"], load_balancer = "internal" } }
     }
     pilot_light = { min_size = 0, max_size = 1, desired_capacity = 0, on_demand_percentage = 0 }
     active      = { min_size = 1, max_size = 3, desired_capacity = 1, on_demand_percentage = 100 }
   }
 }
+ecs_container_insights = "enabled" # FSBP ECS.12; "disabled" saves its CloudWatch cost
 asg_ami_ssm_parameter = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
 
 # --- database ---

@@ -5,9 +5,14 @@
  * - One ECS service per entry of `services` (Terraform `for_each`, so any number and any names, straight from
  *   the `ecs_services` variable), at its pilot-light desired count and capacity provider, awsvpc, in the given
  *   private subnets with their own security group.
- * - One ALB; a target group per routed service (ip) and per ASG target (instance); a listener rule per route
- *   (path patterns and/or host headers at the route's priority; the default route is a `/*` rule at the last
- *   priority). HTTPS when a certificate is given, else HTTP. Unrouted requests get 404.
+ * - Two ALBs: the internet-facing one in the public subnets, and an internal one in the private subnets for the
+ *   routes whose `load_balancer` is "internal" (the internal tools), reachable only from the internal tools'
+ *   CIDRs and created only when such a route exists. A target group per routed service (ip) and per ASG target
+ *   (instance); a listener rule per route on its load balancer's listener (path patterns and/or host headers at
+ *   the route's priority; the default route is a `/*` rule at the last priority). Unrouted requests get 404.
+ * - HTTPS on 443 with the certificate, port 80 only redirects (FSBP ELB.1); without a certificate the plan fails
+ *   (a precondition naming dr_certificate_arn), except where `allowHttp` (the emulator run) serves HTTP on 80.
+ *   Deletion protection (ELB.6) and access logs (ELB.5) on both; Container Insights on the cluster (ECS.12).
  * - One ASG per entry of `asgs` (see asg.ts), attached to its targets' groups.
  *
  * The workload props have the shape of the Terraform variables (snake_case attributes), because `for_each`
@@ -54,6 +59,19 @@ export const CAPACITY_PROVIDERS = ['FARGATE', 'FARGATE_SPOT'] as const;
 /** Listener rule priority of the default route: after every other rule (ALB allows 1–50000). */
 export const DEFAULT_ROUTE_PRIORITY = 50000;
 
+/** The load balancers a route may name: the internet-facing one, and the internal one of the internal tools. */
+export const LOAD_BALANCERS = ['public', 'internal'] as const;
+
+/** Container Insights settings of the cluster. */
+export const CONTAINER_INSIGHTS = ['enabled', 'enhanced', 'disabled'] as const;
+
+/** The ALB security policy of the HTTPS listeners: TLS 1.3 and 1.2 only. */
+export const SSL_POLICY = 'ELBSecurityPolicy-TLS13-1-2-2021-06';
+
+/** The message of the plan-time refusal without a certificate (the stack's variable is dr_certificate_arn). */
+export const CERTIFICATE_REQUIRED =
+  'dr_certificate_arn must be an ACM certificate ARN in the DR region: the DR load balancers serve HTTPS only (port 80 redirects to 443, FSBP ELB.1); only the emulator run serves HTTP.';
+
 /** How the ALB reaches a target group (the variables' `route`). */
 export interface RouteConfig {
   /** The catch-all for requests no other rule matches; nothing else may be set. @default false */
@@ -64,6 +82,8 @@ export interface RouteConfig {
   readonly path_patterns?: readonly string[];
   /** Host headers, e.g. `api.example.com`. @default [] */
   readonly host_headers?: readonly string[];
+  /** Which ALB serves it: "public" (internet-facing) or "internal" (the internal tools' ALB). @default "public" */
+  readonly load_balancer?: string;
 }
 
 /** Desired count and capacity provider of a service in one mode. */
@@ -142,10 +162,23 @@ export interface EcsProps {
   readonly privateSubnetIds: string[];
   /** Public subnets (two or more AZs): the ALB. */
   readonly publicSubnetIds: string[];
-  /** CIDRs allowed to reach the ALB. @default ["0.0.0.0/0"] */
+  /** CIDRs allowed to reach the internet-facing ALB. @default ["0.0.0.0/0"] */
   readonly albIngressCidrs?: string[];
-  /** ACM certificate for an HTTPS listener; empty means an HTTP listener on port 80. @default "" */
+  /** CIDRs allowed to reach the internal ALB (routes with load_balancer "internal"); no default can know the network. */
+  readonly internalToolsIngressCidrs: string[];
+  /** ACM certificate of the HTTPS listeners; required unless `allowHttp`. @default "" */
   readonly certificateArn?: string;
+  /**
+   * Emulator runs only: without a certificate, serve HTTP on port 80 instead of failing the plan.
+   * @default false (a plan without a certificate fails with CERTIFICATE_REQUIRED)
+   */
+  readonly allowHttp?: boolean;
+  /** Deletion protection of the load balancers (FSBP ELB.6). @default true */
+  readonly deletionProtection?: boolean | IResolvable;
+  /** S3 bucket of the load balancers' access logs (FSBP ELB.5), prefix = the ALB's name; empty: off. @default "" */
+  readonly accessLogsBucket?: string;
+  /** Container Insights of the cluster (FSBP ECS.12): enabled, enhanced or disabled. @default "enabled" */
+  readonly containerInsights?: string;
   /** The services by name: a literal map (validated here) or the `ecs_services` variable (validated by it). */
   readonly services: Readonly<Record<string, EcsServiceConfig>> | IResolvable;
   /** The ASGs by key: a literal map (validated here) or the `asgs` variable (validated by it). */
@@ -188,8 +221,12 @@ export function addressOf(resource: TerraformResource): string {
 export class Ecs extends Construct {
   /** The cluster. */
   readonly cluster: EcsCluster;
-  /** The DR ALB. */
+  /** The internet-facing DR ALB. */
   readonly alb: Lb;
+  /** The internal ALB of the internal tools (count: one when a route names it, else none). */
+  readonly internalAlb: Lb;
+  /** Security group of the internal ALB (only internal_tools_ingress_cidrs may connect). */
+  readonly internalAlbSecurityGroup: SecurityGroup;
   /** The services (one resource, for_each over the services map). */
   readonly services: EcsService;
   /** Target groups of the routed services (for_each, keyed by service). */
@@ -219,6 +256,8 @@ export class Ecs extends Construct {
     const hcl = (expression: string) => ref(expression, stack);
     const clusterName = props.clusterName ?? this.env;
     const certificateArn = props.certificateArn ?? '';
+    const allowHttp = props.allowHttp ?? false;
+    const containerInsights = props.containerInsights ?? 'enabled';
     const logRetentionDays = props.logRetentionDays ?? 30;
     const tags = managedTags(this.env);
 
@@ -226,6 +265,11 @@ export class Ecs extends Construct {
     checkMinItems('privateSubnetIds', props.privateSubnetIds, 2);
     checkMinItems('publicSubnetIds', props.publicSubnetIds, 2);
     checkNotEmpty('imageId', props.imageId);
+    checkMinItems('internalToolsIngressCidrs', props.internalToolsIngressCidrs, 1);
+    checkOneOf('containerInsights', containerInsights, CONTAINER_INSIGHTS);
+    if (!allowHttp && !Token.isUnresolved(certificateArn) && certificateArn === '') {
+      throw new Error(`certificateArn is required unless allowHttp (${CERTIFICATE_REQUIRED}), got: ""`);
+    }
 
     // The workload as locals: a literal map gets its defaults here (a variable's optional() does it there).
     const servicesLocal = new TerraformLocal(this, 'services', Token.isUnresolved(props.services) ? props.services : this.literalServices(props.services as Record<string, EcsServiceConfig>));
@@ -240,7 +284,7 @@ export class Ecs extends Construct {
     const routedTargets = new TerraformLocal(this, 'routed-asg-targets', `\${{ for t, g in ${T} : t => g if g.route != null }}`);
     const RT = `local.${routedTargets.friendlyUniqueId}`;
 
-    this.cluster = new EcsCluster(this, 'cluster', { provider, name: clusterName, tags });
+    this.cluster = new EcsCluster(this, 'cluster', { provider, name: clusterName, setting: [{ name: 'containerInsights', value: containerInsights }], tags });
     const capacityProviders = new EcsClusterCapacityProviders(this, 'capacity-providers', {
       provider,
       clusterName: this.cluster.name,
@@ -250,51 +294,40 @@ export class Ecs extends Construct {
 
     // --- network: one group per tier, rules as separate resources so adding one never replaces a group ---
     const albSg = this.securityGroup('alb-sg', `${this.env}-alb`, 'DR ALB', props.vpcId);
+    this.internalAlbSecurityGroup = this.securityGroup('internal-alb-sg', `${this.env}-internal-alb`, 'DR internal ALB (internal tools)', props.vpcId);
+    const internalSg = this.internalAlbSecurityGroup;
     this.serviceSecurityGroup = this.securityGroup('service-sg', `${this.env}-services`, 'DR ECS service tasks', props.vpcId);
     this.instanceSecurityGroup = this.securityGroup('instance-sg', `${this.env}-instances`, 'DR ASG instances', props.vpcId);
 
     const https = Op.not(isEmptyString(certificateArn));
     const listenerPort = Token.asNumber(Fn.conditional(https, 443, 80));
-    const cidrs = TerraformIterator.fromList(props.albIngressCidrs ?? ['0.0.0.0/0']);
-    new VpcSecurityGroupIngressRule(this, 'alb-ingress', {
-      provider,
-      forEach: cidrs,
-      securityGroupId: albSg.id,
-      cidrIpv4: cidrs.value,
-      ipProtocol: 'tcp',
-      fromPort: listenerPort,
-      toPort: listenerPort,
-      description: 'Clients to the DR ALB listener',
-    });
+    this.listenerIngress('alb', albSg, props.albIngressCidrs ?? ['0.0.0.0/0'], https, listenerPort, 'Clients to the DR ALB');
+    this.listenerIngress('internal-alb', internalSg, props.internalToolsIngressCidrs, https, listenerPort, 'Internal tools clients to the DR internal ALB');
 
-    this.alb = new Lb(this, 'alb', {
-      provider,
-      name: `${this.env}-alb`,
-      loadBalancerType: 'application',
-      internal: false,
-      securityGroups: [albSg.id],
-      subnets: props.publicSubnetIds,
-      dropInvalidHeaderFields: true,
-    });
+    // The internal ALB exists only when a route names it: an idle load balancer costs money every pilot-light hour.
+    const hasInternalRoutes = new TerraformLocal(
+      this,
+      'has-internal-routes',
+      `\${length(concat([for k, s in ${R} : k if s.route.load_balancer == "internal"], [for t, g in ${RT} : t if g.route.load_balancer == "internal"])) > 0}`,
+    ).asBoolean;
+    const internalCount = Token.asNumber(Fn.conditional(hasInternalRoutes, 1, 0));
+    const albs = { deletionProtection: props.deletionProtection ?? true, accessLogsBucket: props.accessLogsBucket ?? '' };
+    this.alb = this.loadBalancer('alb', `${this.env}-alb`, false, albSg, props.publicSubnetIds, undefined, albs);
+    this.internalAlb = this.loadBalancer('internal-alb', `${this.env}-internal-alb`, true, internalSg, props.privateSubnetIds, internalCount, albs);
 
-    const listener = new LbListener(this, 'listener', {
-      provider,
-      loadBalancerArn: this.alb.arn,
-      port: listenerPort,
-      protocol: Token.asString(Fn.conditional(https, 'HTTPS', 'HTTP')),
-      certificateArn: Token.asString(Fn.conditional(https, certificateArn, Token.nullValue())),
-      sslPolicy: Token.asString(Fn.conditional(https, 'ELBSecurityPolicy-TLS13-1-2-2021-06', Token.nullValue())),
-      // Requests no route matches; the default route, if any, is a rule at the last priority.
-      defaultAction: [{ type: 'fixed-response', fixedResponse: { contentType: 'text/plain', statusCode: '404', messageBody: 'not found' } }],
-    });
+    const tls = { https, listenerPort, certificateArn, allowHttp };
+    const listener = this.listeners('listener', this.alb.arn, undefined, tls);
+    const internalListener = this.listeners('internal-listener', Token.asString(hcl(`${addressOf(this.internalAlb)}[0].arn`)), hasInternalRoutes, tls);
+    // A route's rule goes to its load balancer's listener; one() because the internal one may not exist.
+    const listenerArn = `each.value.route.load_balancer == "internal" ? one(${addressOf(internalListener)}[*].arn) : ${addressOf(listener)}.arn`;
 
     // --- target groups and routes ---
     const routedIt = TerraformIterator.fromMap(hcl(R));
     this.serviceTargetGroups = this.targetGroups('tg-service', routedIt, 'ip', props.vpcId, 'container_port');
     const targetIt = TerraformIterator.fromMap(hcl(T));
     this.asgTargetGroups = this.targetGroups('tg-asg', targetIt, 'instance', props.vpcId, 'port');
-    const serviceRules = this.listenerRules('rule-service', listener, R, this.serviceTargetGroups);
-    const asgRules = this.listenerRules('rule-asg', listener, RT, this.asgTargetGroups);
+    const serviceRules = this.listenerRules('rule-service', listenerArn, R, this.serviceTargetGroups);
+    const asgRules = this.listenerRules('rule-asg', listenerArn, RT, this.asgTargetGroups);
 
     // --- services ---
     const logGroup = new CloudwatchLogGroup(this, 'task-logs', {
@@ -338,8 +371,13 @@ export class Ecs extends Construct {
       });
     };
     portRules('service-peer-ingress', S, 'container_port', this.serviceSecurityGroup, this.serviceSecurityGroup, 'services to services');
-    portRules('service-ingress', R, 'container_port', this.serviceSecurityGroup, albSg, 'ALB to services');
-    portRules('instance-ingress', T, 'port', this.instanceSecurityGroup, albSg, 'ALB to instances');
+    // Each ALB reaches only the targets of its own routes (an unrouted ASG target stays with the public one, as before).
+    const on = (map: string, lb: 'public' | 'internal') =>
+      lb === 'internal' ? `{ for k, v in ${map} : k => v if try(v.route.load_balancer, "public") == "internal" }` : `{ for k, v in ${map} : k => v if try(v.route.load_balancer, "public") != "internal" }`;
+    portRules('service-ingress', on(R, 'public'), 'container_port', this.serviceSecurityGroup, albSg, 'ALB to services');
+    portRules('instance-ingress', on(T, 'public'), 'port', this.instanceSecurityGroup, albSg, 'ALB to instances');
+    portRules('service-ingress-internal', on(R, 'internal'), 'container_port', this.serviceSecurityGroup, internalSg, 'internal ALB to services');
+    portRules('instance-ingress-internal', on(T, 'internal'), 'port', this.instanceSecurityGroup, internalSg, 'internal ALB to instances');
 
     this.services = new EcsService(this, 'service', {
       provider,
@@ -358,7 +396,7 @@ export class Ecs extends Construct {
       tags,
       // ECS refuses a target group that is not attached to a load balancer yet, and a capacity provider
       // the cluster does not have yet.
-      dependsOn: [capacityProviders, listener, serviceRules, asgRules],
+      dependsOn: [capacityProviders, listener, internalListener, serviceRules, asgRules],
       lifecycle: { ignoreChanges: [...SERVICE_RECONCILER_OWNED_FIELDS] },
     });
     // A load_balancer block only for routed services: a dynamic block whose iterator is not `each`, which is
@@ -467,17 +505,17 @@ export class Ecs extends Construct {
   }
 
   /**
-   * One listener rule per routed entry of the map `routes` (an HCL expression), forwarding to its group in
-   * `groups`. Conditions are dynamic blocks: a path-pattern condition, a host-header condition, or both
+   * One listener rule per routed entry of the map `routes` (an HCL expression), on the listener `listenerArn` (an
+   * HCL expression of `each`) and forwarding to its group in `groups`. Conditions are dynamic blocks: a path-pattern condition, a host-header condition, or both
    * (AWS wants one kind per condition block); the default route is `/*` at DEFAULT_ROUTE_PRIORITY.
    */
-  private listenerRules(id: string, listener: LbListener, routes: string, groups: LbTargetGroup): LbListenerRule {
+  private listenerRules(id: string, listenerArn: string, routes: string, groups: LbTargetGroup): LbListenerRule {
     const stack = TerraformStack.of(this);
     const it = TerraformIterator.fromMap(ref(routes, stack));
     const rule = new LbListenerRule(this, id, {
       provider: this.provider,
       forEach: it,
-      listenerArn: listener.arn,
+      listenerArn: Token.asString(ref(listenerArn, stack)),
       priority: Token.asNumber(ref(`each.value.route.default ? ${DEFAULT_ROUTE_PRIORITY} : each.value.route.priority`, stack)),
       action: [{ type: 'forward', targetGroupArn: Token.asString(ref(`${addressOf(groups)}[each.key].arn`, stack)) }],
       condition: [],
@@ -494,6 +532,99 @@ export class Ecs extends Construct {
       },
     });
     return rule;
+  }
+
+  /**
+   * An application load balancer: invalid headers dropped, deletion protection (ELB.6), access logs to the bucket
+   * under the ALB's name when one is given (ELB.5; a dynamic block: no block at all when off).
+   */
+  private loadBalancer(
+    id: string,
+    name: string,
+    internal: boolean,
+    sg: SecurityGroup,
+    subnets: string[],
+    count: number | undefined,
+    p: { readonly deletionProtection: boolean | IResolvable; readonly accessLogsBucket: string },
+  ): Lb {
+    const lb = new Lb(this, id, {
+      provider: this.provider,
+      count,
+      name,
+      loadBalancerType: 'application',
+      internal,
+      securityGroups: [sg.id],
+      subnets,
+      dropInvalidHeaderFields: true,
+      enableDeletionProtection: p.deletionProtection,
+    });
+    lb.addOverride('dynamic.access_logs', {
+      for_each: Fn.conditional(isEmptyString(p.accessLogsBucket), [], [p.accessLogsBucket]),
+      content: { bucket: '${access_logs.value}', prefix: name, enabled: true },
+    });
+    return lb;
+  }
+
+  /**
+   * The listeners of one ALB: HTTPS on 443 with the certificate, and on 80 a redirect to it (HTTP_301, ELB.1); with
+   * `allowHttp` and no certificate, HTTP on 80 alone. Without `allowHttp` the serving listener refuses, at plan
+   * time, to be planned without a certificate. With `exists`, they exist only while it is true (the ALB's own
+   * condition). Returns the listener the routes' rules attach to.
+   */
+  private listeners(
+    id: string,
+    loadBalancerArn: string,
+    exists: IResolvable | undefined,
+    tls: { readonly https: IResolvable; readonly listenerPort: number; readonly certificateArn: string; readonly allowHttp: boolean },
+  ): LbListener {
+    const listener = new LbListener(this, id, {
+      provider: this.provider,
+      count: exists === undefined ? undefined : Token.asNumber(Fn.conditional(exists, 1, 0)),
+      loadBalancerArn,
+      port: tls.listenerPort,
+      protocol: Token.asString(Fn.conditional(tls.https, 'HTTPS', 'HTTP')),
+      certificateArn: Token.asString(Fn.conditional(tls.https, tls.certificateArn, Token.nullValue())),
+      sslPolicy: Token.asString(Fn.conditional(tls.https, SSL_POLICY, Token.nullValue())),
+      // Requests no route matches; the default route, if any, is a rule at the last priority.
+      defaultAction: [{ type: 'fixed-response', fixedResponse: { contentType: 'text/plain', statusCode: '404', messageBody: 'not found' } }],
+      lifecycle: tls.allowHttp ? undefined : { precondition: [{ condition: tls.https, errorMessage: CERTIFICATE_REQUIRED }] },
+    });
+    const redirectCount = Fn.conditional(exists === undefined ? tls.https : Op.and(tls.https, exists), 1, 0);
+    new LbListener(this, `${id}-redirect`, {
+      provider: this.provider,
+      count: Token.asNumber(redirectCount),
+      loadBalancerArn,
+      port: 80,
+      protocol: 'HTTP',
+      defaultAction: [{ type: 'redirect', redirect: { port: '443', protocol: 'HTTPS', statusCode: 'HTTP_301' } }],
+    });
+    return listener;
+  }
+
+  /** Ingress of an ALB's group from `cidrs`: its listener port, and 80 for the redirect when it serves HTTPS. */
+  private listenerIngress(id: string, sg: SecurityGroup, cidrs: string[], https: IResolvable, listenerPort: number, description: string): void {
+    const listenerCidrs = TerraformIterator.fromList(cidrs);
+    new VpcSecurityGroupIngressRule(this, `${id}-ingress`, {
+      provider: this.provider,
+      forEach: listenerCidrs,
+      securityGroupId: sg.id,
+      cidrIpv4: listenerCidrs.value,
+      ipProtocol: 'tcp',
+      fromPort: listenerPort,
+      toPort: listenerPort,
+      description: `${description} listener`,
+    });
+    const redirectCidrs = TerraformIterator.fromList(Token.asList(Fn.conditional(https, cidrs, [])));
+    new VpcSecurityGroupIngressRule(this, `${id}-redirect-ingress`, {
+      provider: this.provider,
+      forEach: redirectCidrs,
+      securityGroupId: sg.id,
+      cidrIpv4: redirectCidrs.value,
+      ipProtocol: 'tcp',
+      fromPort: 80,
+      toPort: 80,
+      description: `${description} port 80 (redirect to 443)`,
+    });
   }
 
   /** A security group with allow-all egress (Terraform removes AWS's default egress rule). */
@@ -516,7 +647,18 @@ export class Ecs extends Construct {
     const partition = new DataAwsPartition(this, 'partition', { provider });
     const trust = new DataAwsIamPolicyDocument(this, 'task-execution-trust', {
       provider,
-      statement: [{ effect: 'Allow', actions: ['sts:AssumeRole'], principals: [{ type: 'Service', identifiers: ['ecs-tasks.amazonaws.com'] }] }],
+      statement: [
+        {
+          effect: 'Allow',
+          actions: ['sts:AssumeRole'],
+          principals: [{ type: 'Service', identifiers: ['ecs-tasks.amazonaws.com'] }],
+          // Confused-deputy prevention: ECS may assume the role only for tasks of this account in the DR region.
+          condition: [
+            { test: 'StringEquals', variable: 'aws:SourceAccount', values: [account.accountId] },
+            { test: 'ArnLike', variable: 'aws:SourceArn', values: [`arn:${partition.partition}:ecs:${region.name}:${account.accountId}:*`] },
+          ],
+        },
+      ],
     });
     const role = new IamRole(this, 'task-execution-role', {
       provider,
@@ -546,6 +688,8 @@ export class Ecs extends Construct {
 function literalRoute(field: string, r: RouteConfig): Required<Omit<RouteConfig, 'priority'>> & { priority: number | null } {
   const paths = [...(r.path_patterns ?? [])];
   const hosts = [...(r.host_headers ?? [])];
+  const loadBalancer = r.load_balancer ?? 'public';
+  checkOneOf(`${field}.load_balancer`, loadBalancer, LOAD_BALANCERS);
   if (r.default) {
     if (r.priority !== undefined || paths.length > 0 || hosts.length > 0) {
       throw new Error(`${field}: a default route takes no priority, path_patterns or host_headers, got: ${JSON.stringify(r)}`);
@@ -556,5 +700,5 @@ function literalRoute(field: string, r: RouteConfig): Required<Omit<RouteConfig,
     if (paths.length + hosts.length === 0) throw new Error(`${field} needs path_patterns or host_headers, got: ${JSON.stringify(r)}`);
     for (const p of paths) checkMatches(`${field}.path_patterns[]`, p, /^\//, 'a path starting with "/"');
   }
-  return { default: r.default ?? false, priority: r.priority ?? null, path_patterns: paths, host_headers: hosts };
+  return { default: r.default ?? false, priority: r.priority ?? null, path_patterns: paths, host_headers: hosts, load_balancer: loadBalancer };
 }

@@ -13,18 +13,27 @@
 import { expect } from 'chai';
 import * as fs from 'fs';
 import * as path from 'path';
+import { execFileSync } from 'child_process';
 import { App, TerraformOutput, TerraformStack } from 'cdktf';
-import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
+import { AwsProvider, AwsProviderEndpoints } from '@cdktf/provider-aws/lib/provider';
 import { Vpc } from '@cdktf/provider-aws/lib/vpc';
 import { Subnet } from '@cdktf/provider-aws/lib/subnet';
 import { Route53Zone } from '@cdktf/provider-aws/lib/route53-zone';
+import { AcmCertificate } from '@cdktf/provider-aws/lib/acm-certificate';
 import { SSMClient, GetParameterCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
 import { AutoScalingClient, DescribeAutoScalingGroupsCommand, UpdateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
 import { DescribeClustersCommand, DescribeServicesCommand, ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { GetHealthCheckCommand, ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
-import { DescribeTagsCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import {
+  DescribeListenersCommand,
+  DescribeLoadBalancerAttributesCommand,
+  DescribeLoadBalancersCommand,
+  DescribeRulesCommand,
+  DescribeTagsCommand,
+  ElasticLoadBalancingV2Client,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
 import { emulatorEnv, startEmulator, type Emulator } from '../../support/emulator';
 import { createAwsPort } from '../../../reconciler/aws';
 import { reconcileOnce } from '../../../reconciler/reconcile';
@@ -47,13 +56,23 @@ const TFVARS = path.join(ROOT, 'environments', 'dr-pilot-light', 'terraform.tfva
  */
 const OMITTED: OmittableResource[] = [];
 
-/** Creates what the stack takes as inputs (VPC, subnets, hosted zone) in the emulator; returns the ids. */
+/**
+ * Creates what the stack takes as inputs (VPC, subnets, hosted zone, an ACM certificate: a self-signed one imported, so
+ * the DR stack is applied with HTTPS listeners as a real deploy is) in the emulator; returns the ids.
+ */
 function bootstrap(work: string, endpoint: string, cliConfig: string): Record<string, unknown> {
   const outdir = path.join(work, 'bootstrap-out');
   fs.rmSync(outdir, { recursive: true, force: true });
   const app = new App({ outdir });
   const stack = new TerraformStack(app, 'bootstrap');
-  const provider = new AwsProvider(stack, 'aws', { region: DR_REGION, ...emulatorProviderConfig(endpoint) });
+  const config = emulatorProviderConfig(endpoint);
+  // ACM only here: the DR stack names the certificate, it never calls ACM.
+  const endpoints = [{ ...(config.endpoints as AwsProviderEndpoints[])[0], acm: endpoint }];
+  const provider = new AwsProvider(stack, 'aws', { region: DR_REGION, ...config, endpoints });
+  const key = path.join(work, 'certificate-key.pem');
+  const cert = path.join(work, 'certificate.pem');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=app.example.com'], { stdio: 'ignore' });
+  const certificate = new AcmCertificate(stack, 'certificate', { provider, privateKey: fs.readFileSync(key, 'utf8'), certificateBody: fs.readFileSync(cert, 'utf8') });
   const vpc = new Vpc(stack, 'vpc', { provider, cidrBlock: '10.20.0.0/16' });
   const subnet = (id: string, cidr: string, az: string) => new Subnet(stack, id, { provider, vpcId: vpc.id, cidrBlock: cidr, availabilityZone: `${DR_REGION}${az}` }).id;
   const zone = new Route53Zone(stack, 'zone', { provider, name: 'example.com' });
@@ -63,6 +82,7 @@ function bootstrap(work: string, endpoint: string, cliConfig: string): Record<st
       dr_private_subnet_ids: [subnet('private-a', '10.20.1.0/24', 'a'), subnet('private-b', '10.20.2.0/24', 'b')],
       dr_public_subnet_ids: [subnet('public-a', '10.20.101.0/24', 'a'), subnet('public-b', '10.20.102.0/24', 'b')],
       hosted_zone_id: zone.zoneId,
+      dr_certificate_arn: certificate.arn,
     },
   });
   app.synth();
@@ -187,6 +207,10 @@ describe('terraform e2e: apply the primary and DR stacks into the emulator', fun
   const timings: Record<string, number> = {};
   /** The shipped tfvars plus the emulator's ids, for every plan after the apply. */
   let varArgs: string[] = [];
+  /** What the bootstrap created (VPC, subnets, zone, certificate). */
+  let inputs: Record<string, unknown> = {};
+  /** Deletion protection off: the apply of its own that comes before a workload change removes an ALB (ELB.6). */
+  let protectionOff = '';
   const clientConfig = () => ({ endpoint: emulator.endpoint, region: DR_REGION, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
 
   before(async () => {
@@ -197,7 +221,7 @@ describe('terraform e2e: apply the primary and DR stacks into the emulator', fun
     cliConfig = writeTestCliConfig(work);
 
     let t = Date.now();
-    const inputs = bootstrap(work, emulator.endpoint, cliConfig);
+    inputs = bootstrap(work, emulator.endpoint, cliConfig);
     timings.bootstrapSeconds = since(t);
 
     t = Date.now();
@@ -313,6 +337,54 @@ describe('terraform e2e: apply the primary and DR stacks into the emulator', fun
       POWERTOOLS_METRICS_NAMESPACE: 'PilotLight',
       DR_ENVIRONMENT: 'dr',
       DR_REQUEUE_QUEUE_URL: outputs.requeue_queue_url.value,
+    });
+  });
+
+  it('ELB.1, ELB.6, internal tools: HTTPS with a redirect on both ALBs, the tools on the internal one only, deletion protection', async () => {
+    const elb = new ElasticLoadBalancingV2Client(clientConfig());
+    const lbs = (await elb.send(new DescribeLoadBalancersCommand({ Names: ['dr-alb', 'dr-internal-alb'] }))).LoadBalancers!;
+    const [pub, internal] = ['dr-alb', 'dr-internal-alb'].map((n) => lbs.find((l) => l.LoadBalancerName === n)!);
+    // moto 5.2.1 stores no scheme when CreateLoadBalancer names none (the provider sends Scheme only for an internal
+    // one), where AWS defaults to and returns internet-facing: the public ALB is checked by its subnets and its state.
+    expect(pub.Scheme, 'moto returns no Scheme for a load balancer created without one').to.be.oneOf(['internet-facing', undefined]);
+    expect(resourcesOf('aws_lb').find((r) => r.values.name === 'dr-alb')!.values.internal).to.equal(false);
+    expect(pub.AvailabilityZones!.map((z) => z.SubnetId).sort()).to.deep.equal([...(inputs.dr_public_subnet_ids as string[])].sort());
+    expect(internal.Scheme).to.equal('internal');
+    expect(internal.AvailabilityZones!.map((z) => z.SubnetId).sort()).to.deep.equal([...(inputs.dr_private_subnet_ids as string[])].sort());
+    const internalSg = resourcesOf('aws_security_group').find((g) => g.values.name === 'dr-internal-alb')!.values.id as string;
+    expect(internal.SecurityGroups).to.deep.equal([internalSg]);
+    const ingress = resourcesOf('aws_vpc_security_group_ingress_rule').filter((r) => r.values.security_group_id === internalSg);
+    expect(ingress.map((r) => [r.values.cidr_ipv4, r.values.from_port]).sort()).to.deep.equal([['10.0.0.0/8', 443], ['10.0.0.0/8', 80]]);
+
+    const rulesOf = async (listenerArn: string) =>
+      (await elb.send(new DescribeRulesCommand({ ListenerArn: listenerArn }))).Rules!.flatMap((r) => r.Conditions ?? []).flatMap((c) => c.PathPatternConfig?.Values ?? c.Values ?? []);
+    const paths: Record<string, string[]> = {};
+    for (const lb of [pub, internal]) {
+      const attributes = (await elb.send(new DescribeLoadBalancerAttributesCommand({ LoadBalancerArn: lb.LoadBalancerArn }))).Attributes!;
+      expect(attributes, lb.LoadBalancerName).to.deep.include({ Key: 'deletion_protection.enabled', Value: 'true' });
+      const listeners = (await elb.send(new DescribeListenersCommand({ LoadBalancerArn: lb.LoadBalancerArn }))).Listeners!;
+      const https = listeners.find((l) => l.Port === 443)!;
+      expect(https, lb.LoadBalancerName).to.deep.include({ Protocol: 'HTTPS', SslPolicy: 'ELBSecurityPolicy-TLS13-1-2-2021-06' });
+      expect(https.Certificates!.map((c) => c.CertificateArn)).to.deep.equal([inputs.dr_certificate_arn]);
+      const http = listeners.find((l) => l.Port === 80)!;
+      expect(http.Protocol).to.equal('HTTP');
+      expect(http.DefaultActions!.map((a) => [a.Type, a.RedirectConfig?.Port, a.RedirectConfig?.Protocol, a.RedirectConfig?.StatusCode])).to.deep.equal([['redirect', '443', 'HTTPS', 'HTTP_301']]);
+      expect(await rulesOf(http.ListenerArn!), 'port 80 only redirects').to.deep.equal([]);
+      paths[lb.LoadBalancerName!] = await rulesOf(https.ListenerArn!);
+    }
+    expect(paths['dr-internal-alb'].sort()).to.deep.equal(['/grafana/*', '/jaeger/*', '/jenkins/*', '/prometheus/*']);
+    expect(paths['dr-alb'].sort()).to.deep.equal(['/*', '/notifications/*', '/tasks/*', '/users/*']);
+  });
+
+  it('ECS.12 and the ecs-tasks trust: Container Insights on, the role only for this account\'s tasks in the DR region', async () => {
+    const cluster = (await new ECSClient(clientConfig()).send(new DescribeClustersCommand({ clusters: ['dr'], include: ['SETTINGS'] }))).clusters![0];
+    expect(cluster.settings).to.deep.equal([{ name: 'containerInsights', value: 'enabled' }]);
+    const role = resourcesOf('aws_iam_role').find((r) => r.values.name === 'dr-ecs-task-execution')!.values;
+    const trust = JSON.parse(role.assume_role_policy as string) as { Statement: Array<{ Condition: Record<string, Record<string, string>> }> };
+    const account = String(outputs.db_credentials_secret_arn.value).split(':')[4];
+    expect(trust.Statement[0].Condition).to.deep.equal({
+      StringEquals: { 'aws:SourceAccount': account },
+      ArnLike: { 'aws:SourceArn': `arn:aws:ecs:${DR_REGION}:${account}:*` },
     });
   });
 
@@ -434,12 +506,25 @@ describe('terraform e2e: apply the primary and DR stacks into the emulator', fun
     expect((await ssm.send(new GetParameterCommand({ Name: '/dr/mode' }))).Parameter!.Value).to.equal('active');
   });
 
+  it('ELB.6: deletion protection goes off in an in-place update of its own, before a workload change removes an ALB', () => {
+    // moto 5.2.1 deletes a protected load balancer; AWS refuses (OperationNotPermitted). The next workloads have no
+    // internal route, so their apply removes dr-internal-alb: first this step, as on AWS.
+    protectionOff = path.join(work, 'protection-off.tfvars.json');
+    fs.writeFileSync(protectionOff, JSON.stringify({ alb_deletion_protection: false }));
+    const changes = unexplained(plannedChanges(tf, [...varArgs, `-var-file=${protectionOff}`]));
+    expect(changes.map((c) => [c.type, c.actions, c.attributes]), JSON.stringify(changes, null, 1)).to.deep.equal([
+      ['aws_lb', ['update'], ['enable_deletion_protection']],
+      ['aws_lb', ['update'], ['enable_deletion_protection']],
+    ]);
+    tf.ok(['apply', '-auto-approve', '-input=false', '-no-color', ...varArgs, `-var-file=${protectionOff}`]);
+  });
+
   /** Applies the DR stack with `workload`, then reconciles it (mode is active by now) until it converges. */
   const applyAndReconcile = async (name: string, workload: Workload) => {
     const file = path.join(work, `${name}.tfvars.json`);
     fs.writeFileSync(file, JSON.stringify(workload, null, 1));
     const t = Date.now();
-    tf.ok(['apply', '-auto-approve', '-input=false', '-no-color', ...varArgs, `-var-file=${file}`]);
+    tf.ok(['apply', '-auto-approve', '-input=false', '-no-color', ...varArgs, `-var-file=${protectionOff}`, `-var-file=${file}`]);
     timings[`${name}ApplySeconds`] = since(t);
     Object.assign(process.env, emulatorEnv(emulator.endpoint));
     const specName = outputs.spec_parameter_name.value as string;
@@ -459,6 +544,9 @@ describe('terraform e2e: apply the primary and DR stacks into the emulator', fun
     expect(env.spec.autoScalingGroups.map((a) => a.name)).to.deep.equal(['dr-batch', 'dr-ci', 'dr-metrics']);
     const services = await port.describeServices('dr', env.spec.ecsServices.map((x) => x.name));
     expect(services.map((x) => x.desiredCount)).to.deep.equal(env.spec.ecsServices.map((x) => x.active.desiredCount));
+    // No route names the internal ALB any more: Terraform removed it.
+    const lbs = (await new ElasticLoadBalancingV2Client(clientConfig()).send(new DescribeLoadBalancersCommand({}))).LoadBalancers!;
+    expect(lbs.map((l) => l.LoadBalancerName)).to.deep.equal(['dr-alb']);
   });
 
   it('applies and reconciles a 1-service, 0-ASG workload (services and groups removed by Terraform)', async function () {

@@ -8,14 +8,14 @@
 import { expect } from 'chai';
 import * as fs from 'fs';
 import * as path from 'path';
-import { App, Fn, TerraformOutput, TerraformStack } from 'cdktf';
+import { App, DataResource, Fn, TerraformOutput, TerraformStack } from 'cdktf';
 import { declareVariables } from '../../../modules/variables';
 import { configureBackend, LOCAL_STATE_REFUSAL } from '../../../modules/backend';
 import { reconcilerSpec } from '../../../modules/reconciler-spec';
 import type { WorkloadExpressions } from '../../../modules/ecs';
 import { parseSpec, type DrEnvironment } from '../../../reconciler/spec';
 import { requireTerraform, TerraformWorkdir, writeTestCliConfig } from './terraform-cli';
-import { ROOT, scratchDir } from '../../unit/terraform/synth';
+import { resourceAt, ROOT, scratchDir, synthStack } from '../../unit/terraform/synth';
 import { ONE_SERVICE_NO_ASG, TWELVE_SERVICES_THREE_ASGS, type Workload } from './workloads';
 
 const TFVARS = path.join(ROOT, 'environments', 'dr-pilot-light', 'terraform.tfvars');
@@ -134,16 +134,39 @@ describe('terraform: the workload is data (variables → resources and the recon
       'capacity provider EC2': { values: { ecs_services: { web: svc({ active: { desired_count: 1, capacity_provider: 'EC2' } }) } }, error: 'ecs_services: capacity_provider must be FARGATE or FARGATE_SPOT and desired_count a whole number >= 0, got: {"web":' },
       'port 0': { values: { ecs_services: { web: svc({ container_port: 0 }) } }, error: 'ecs_services: container_port must be a whole number from 1 to 65535, got: {"web":0}' },
       'a rule without a priority': { values: { ecs_services: { web: svc({ route: { path_patterns: ['/web/*'] } }) } }, error: 'ecs_services: a route is either { default = true } alone, or a priority from 1 to 49999' },
-      'a rule without a condition': { values: { ecs_services: { web: svc({ route: { priority: 3 } }) } }, error: 'got: {"web":{"default":false,"host_headers":[],"path_patterns":[],"priority":3}}' },
+      'a rule without a condition': { values: { ecs_services: { web: svc({ route: { priority: 3 } }) } }, error: 'got: {"web":{"default":false,"host_headers":[],"load_balancer":"public","path_patterns":[],"priority":3}}' },
+      'a route on a load balancer that does not exist': {
+        values: { ecs_services: { web: svc({ route: { priority: 3, path_patterns: ['/web/*'], load_balancer: 'dmz' } }) } },
+        error: 'and/or host_headers, on load_balancer "public" or "internal", got: {"web":{"default":false,"host_headers":[],"load_balancer":"dmz"',
+      },
+      'an ASG target on a load balancer that does not exist': {
+        values: { asgs: { ci: asg({ targets: { ci: { port: 8080, route: { priority: 3, path_patterns: ['/ci/*'], load_balancer: 'private' } } } }) } },
+        error: 'asgs: a target\'s route is either { default = true } alone, or a priority from 1 to 49999 with path_patterns (each starting with "/") and/or host_headers, on load_balancer "public" or "internal", got: [{"ci.targets.ci":',
+      },
       'a path not starting with /': { values: { ecs_services: { web: svc({ route: { priority: 3, path_patterns: ['web/*'] } }) } }, error: '"path_patterns":["web/*"]' },
       'two default routes': {
         values: { ecs_services: { a: svc({ route: { default: true } }), b: svc({ route: { default: true } }) }, asgs: {} },
-        error: 'ecs_services and asgs: at most one route may be the default, got: ["a","b"]',
+        error: 'ecs_services and asgs: at most one route per load balancer may be the default, got: {"public":["a","b"]}',
+      },
+      'one default route on each load balancer': {
+        values: { ecs_services: { a: svc({ route: { default: true } }), b: svc({ route: { default: true, load_balancer: 'internal' } }) }, asgs: {} },
       },
       'a priority used twice (service and ASG target)': {
         values: { ecs_services: { a: svc({ route: { priority: 7, path_patterns: ['/a/*'] } }) }, asgs: { ci: asg({ targets: { ci: { port: 8080, route: { priority: 7, path_patterns: ['/ci/*'] } } } }) } },
-        error: 'ecs_services and asgs: route priorities must be unique, got: {"a":7,"ci":7}',
+        error: 'ecs_services and asgs: route priorities must be unique on each load balancer, got: {"a":7,"ci":7}',
       },
+      'the same priority on the public and the internal load balancer': {
+        values: { ecs_services: { a: svc({ route: { priority: 7, path_patterns: ['/a/*'] } }) }, asgs: { ci: asg({ targets: { ci: { port: 8080, route: { priority: 7, path_patterns: ['/ci/*'], load_balancer: 'internal' } } } }) } },
+      },
+      // The internal tools' ALB, access logs and Container Insights.
+      'internal tools open to every network': {
+        values: { internal_tools_ingress_cidrs: ['10.0.0.0/8', '0.0.0.0/0'] },
+        error: 'internal_tools_ingress_cidrs must be one or more IPv4 CIDRs, none of them /0 (the internal tools are not for every network), got: ["10.0.0.0/8","0.0.0.0/0"]',
+      },
+      'no internal tools CIDR': { values: { internal_tools_ingress_cidrs: [] }, error: 'internal_tools_ingress_cidrs must be one or more IPv4 CIDRs' },
+      'an access logs bucket': { values: { alb_access_logs_bucket: 'org-elb-logs-eu-central-1' } },
+      'an access logs bucket that is an ARN': { values: { alb_access_logs_bucket: 'arn:aws:s3:::logs' }, error: 'alb_access_logs_bucket must be empty or an S3 bucket name, got: arn:aws:s3:::logs' },
+      'Container Insights "on"': { values: { ecs_container_insights: 'on' }, error: 'ecs_container_insights must be enabled, enhanced or disabled, got: on' },
       'an ASG target named like a routed service': {
         values: { ecs_services: { web: svc({ route: { default: true } }) }, asgs: { ci: asg({ targets: { web: { port: 8080 } } }) } },
         error: 'asgs: target names must be unique across ASGs and differ from the names of routed ecs_services (each is a target group dr-<name>), got: ["web"]',
@@ -180,6 +203,39 @@ describe('terraform: the workload is data (variables → resources and the recon
         }
       });
     }
+  });
+
+  describe('dr_certificate_arn: a plan without one fails (the serving listeners\' precondition, ELB.1)', () => {
+    // A plan of the DR stack needs AWS; the condition and message here are the synthesized listener's own, carried
+    // by a terraform_data resource in a configuration of the stack's variables, and evaluated by terraform plan.
+    let https: TerraformWorkdir;
+    before(function () {
+      this.timeout(60_000);
+      const listener = resourceAt(synthStack(), 'aws_lb_listener', 'ecs_listener');
+      const [precondition] = (listener.lifecycle as { precondition: Array<{ condition: string; error_message: string }> }).precondition;
+      const out = path.join(work, 'https-out');
+      fs.rmSync(out, { recursive: true, force: true });
+      const app = new App({ outdir: out });
+      const stack = new TerraformStack(app, 'https');
+      declareVariables(stack);
+      new DataResource(stack, 'listener', { lifecycle: { precondition: [{ condition: precondition.condition, errorMessage: precondition.error_message }] } });
+      app.synth();
+      https = new TerraformWorkdir(path.join(out, 'stacks', 'https'), writeTestCliConfig(work));
+      https.init();
+    });
+
+    it('the shipped tfvars (dr_certificate_arn = "") fail the plan with a message naming the variable', () => {
+      const r = https.run(['plan', '-input=false', '-no-color', `-var-file=${TFVARS}`]);
+      const out = (r.stderr + r.stdout).replace(/\s*│\s*/g, ' ').replace(/\s+/g, ' ');
+      expect(r.status, out).to.equal(1);
+      expect(out).to.contain('Resource precondition failed').and.contain('dr_certificate_arn must be an ACM certificate ARN in the DR region: the DR load balancers serve HTTPS only');
+    });
+
+    it('with a certificate the plan passes', () => {
+      const file = varFile('certificate', { dr_certificate_arn: 'arn:aws:acm:eu-central-1:123456789012:certificate/0123abcd-0000-0000-0000-000000000000' });
+      const r = https.run(['plan', '-input=false', '-no-color', `-var-file=${TFVARS}`, `-var-file=${file}`]);
+      expect(r.status, r.stderr + r.stdout).to.equal(0);
+    });
   });
 
   it('a plan with local state and no explicit permission is refused with a clear message', () => {

@@ -1,18 +1,20 @@
 import { expect } from 'chai';
 import { Construct } from 'constructs';
 import { TerraformVariable } from 'cdktf';
-import { Ecs, EcsProps, EcsServiceConfig, AsgConfig, SERVICE_RECONCILER_OWNED_FIELDS, DEFAULT_ROUTE_PRIORITY } from '../../../modules/ecs';
+import { Ecs, EcsProps, EcsServiceConfig, AsgConfig, SERVICE_RECONCILER_OWNED_FIELDS, DEFAULT_ROUTE_PRIORITY, CERTIFICATE_REQUIRED, SSL_POLICY } from '../../../modules/ecs';
 import { ASG_RECONCILER_OWNED_FIELDS } from '../../../modules/ecs/asg';
 import { ENVIRONMENT_TAG_KEY } from '../../../modules/tags';
-import { resourceAt, synthModule, Synthesized, TestProviders } from './synth';
+import { dataSources, resourceAt, resources, synthModule, Synthesized, TestProviders } from './synth';
 
 type BaseProps = Omit<EcsProps, 'provider'>;
+
+const CERTIFICATE = 'arn:aws:acm:eu-central-1:123456789012:certificate/0123abcd-0000-0000-0000-000000000000';
 
 const frontend: EcsServiceConfig = { image: 'nginx', container_port: 80, route: { default: true }, pilot_light: { desired_count: 0, capacity_provider: 'FARGATE_SPOT' }, active: { desired_count: 2, capacity_provider: 'FARGATE' } };
 const kafka: EcsServiceConfig = { image: 'kafka', container_port: 9092, pilot_light: { desired_count: 1, capacity_provider: 'FARGATE_SPOT' }, active: { desired_count: 3, capacity_provider: 'FARGATE' } };
 const jenkins: AsgConfig = {
   instance_types: ['t3.medium', 'm5.large'],
-  targets: { jenkins: { port: 8080, health_check_path: '/jenkins/login', route: { priority: 40, path_patterns: ['/jenkins/*'] } } },
+  targets: { jenkins: { port: 8080, health_check_path: '/jenkins/login', route: { priority: 40, path_patterns: ['/jenkins/*'], load_balancer: 'internal' } } },
   pilot_light: { min_size: 0, max_size: 1, desired_capacity: 0, on_demand_percentage: 0 },
   active: { min_size: 1, max_size: 3, desired_capacity: 1, on_demand_percentage: 100 },
 };
@@ -24,6 +26,8 @@ const base: BaseProps = {
   services: { frontend, kafka },
   asgs: { jenkins },
   imageId: 'ami-0123',
+  internalToolsIngressCidrs: ['10.8.0.0/16'],
+  certificateArn: CERTIFICATE,
 };
 
 function synth(props: Partial<BaseProps> = {}): Synthesized {
@@ -100,16 +104,38 @@ describe('terraform: ecs module', () => {
         at: 'asg_launch-template',
         want: { name: 'dr-${each.key}', image_id: 'ami-0123', metadata_options: { http_endpoint: 'enabled', http_tokens: 'required', http_put_response_hop_limit: 1 } },
       },
-      'HTTP listener on 80 without a certificate, 404 for unrouted requests': {
+      'ECS.12: Container Insights on the cluster by default': {
+        props: {},
+        type: 'aws_ecs_cluster',
+        at: 'ecs_cluster',
+        want: { setting: [{ name: 'containerInsights', value: 'enabled' }] },
+      },
+      'Container Insights as configured': { props: { containerInsights: 'disabled' }, type: 'aws_ecs_cluster', at: 'ecs_cluster', want: { setting: [{ name: 'containerInsights', value: 'disabled' }] } },
+      'ELB.1: HTTPS on 443 with the certificate and TLS 1.2+, 404 for unrouted requests': {
         props: {},
         type: 'aws_lb_listener',
-        at: 'listener',
+        at: 'ecs_listener',
         want: {
-          port: '${!(length("") < 1) ? 443 : 80}',
-          protocol: '${!(length("") < 1) ? "HTTPS" : "HTTP"}',
+          port: `\${!(length("${CERTIFICATE}") < 1) ? 443 : 80}`,
+          protocol: `\${!(length("${CERTIFICATE}") < 1) ? "HTTPS" : "HTTP"}`,
+          certificate_arn: `\${!(length("${CERTIFICATE}") < 1) ? "${CERTIFICATE}" : null}`,
+          ssl_policy: `\${!(length("${CERTIFICATE}") < 1) ? "${SSL_POLICY}" : null}`,
           default_action: [{ type: 'fixed-response', fixed_response: { content_type: 'text/plain', status_code: '404', message_body: 'not found' } }],
         },
       },
+      'ELB.1: port 80 only redirects to 443 (HTTP_301)': {
+        props: {},
+        type: 'aws_lb_listener',
+        at: 'ecs_listener-redirect',
+        want: {
+          count: `\${!(length("${CERTIFICATE}") < 1) ? 1 : 0}`,
+          port: 80,
+          protocol: 'HTTP',
+          default_action: [{ type: 'redirect', redirect: { port: '443', protocol: 'HTTPS', status_code: 'HTTP_301' } }],
+        },
+      },
+      'ELB.6: deletion protection on by default': { props: {}, type: 'aws_lb', at: 'ecs_alb', want: { enable_deletion_protection: true, internal: false, subnets: ['subnet-c', 'subnet-d'] } },
+      'deletion protection off when asked (a separate apply before removing a load balancer)': { props: { deletionProtection: false }, type: 'aws_lb', at: 'ecs_internal-alb', want: { enable_deletion_protection: false } },
     };
     for (const [name, c] of Object.entries(cases)) {
       it(name, () => {
@@ -121,12 +147,12 @@ describe('terraform: ecs module', () => {
   it('fills a literal workload with the variables\' defaults (the same shape for_each reads from tfvars)', () => {
     const s = synth();
     expect(local(s, 'services')).to.deep.equal({
-      frontend: { cpu: 256, memory_mb: 512, health_check_path: '/', ...frontend, route: { default: true, priority: null, path_patterns: [], host_headers: [] } },
+      frontend: { cpu: 256, memory_mb: 512, health_check_path: '/', ...frontend, route: { default: true, priority: null, path_patterns: [], host_headers: [], load_balancer: 'public' } },
       kafka: { cpu: 256, memory_mb: 512, health_check_path: '/', ...kafka, route: null },
     });
     expect((local(s, 'asgs') as Record<string, { root_volume_gb: number; targets: Record<string, unknown> }>).jenkins).to.deep.include({
       root_volume_gb: 30,
-      targets: { jenkins: { port: 8080, health_check_path: '/jenkins/login', route: { default: false, priority: 40, path_patterns: ['/jenkins/*'], host_headers: [] } } },
+      targets: { jenkins: { port: 8080, health_check_path: '/jenkins/login', route: { default: false, priority: 40, path_patterns: ['/jenkins/*'], host_headers: [], load_balancer: 'internal' } } },
     });
   });
 
@@ -156,6 +182,117 @@ describe('terraform: ecs module', () => {
     expect(override).to.deep.equal({ for_each: '${each.value.instance_types}', content: { instance_type: '${override.value}' } });
   });
 
+  describe('internal tools: routes with load_balancer "internal" are served by an internal ALB only', () => {
+    let s: Synthesized;
+    before(() => {
+      s = synth();
+    });
+    const id = (type: string, at: string) => {
+      const all = s.resource[type];
+      return Object.keys(all).find((k) => all[k] === resourceAt(s, type, at))!;
+    };
+
+    it('an internal ALB in the private subnets with its own security group, only while a route names it', () => {
+      const lb = resourceAt(s, 'aws_lb', 'ecs_internal-alb');
+      expect(lb).to.deep.include({ name: 'dr-internal-alb', internal: true, load_balancer_type: 'application', subnets: ['subnet-a', 'subnet-b'], drop_invalid_header_fields: true });
+      expect(lb.security_groups).to.deep.equal([`\${aws_security_group.${id('aws_security_group', 'ecs_internal-alb-sg')}.id}`]);
+      expect(lb.count).to.match(/^\$\{local\.ecs_has-internal-routes_\w+ \? 1 : 0\}$/);
+      const has = Object.entries(s.locals!).find(([k]) => k.startsWith('ecs_has-internal-routes_'))![1];
+      expect(has).to.contain('s.route.load_balancer == "internal"').and.contain('g.route.load_balancer == "internal"');
+    });
+
+    it('its security group admits internal_tools_ingress_cidrs only, on 443 and on 80 for the redirect', () => {
+      const sg = `\${aws_security_group.${id('aws_security_group', 'ecs_internal-alb-sg')}.id}`;
+      const fromCidrs = resources(s, 'aws_vpc_security_group_ingress_rule').filter((r) => r.security_group_id === sg);
+      expect(fromCidrs.map((r) => [r.for_each, r.from_port, r.cidr_ipv4, r.referenced_security_group_id])).to.deep.equal([
+        ['${toset(["10.8.0.0/16"])}', `\${!(length("${CERTIFICATE}") < 1) ? 443 : 80}`, '${each.value}', undefined],
+        [`\${toset(!(length("${CERTIFICATE}") < 1) ? ["10.8.0.0/16"] : [])}`, 80, '${each.value}', undefined],
+      ]);
+      const publicSg = `\${aws_security_group.${id('aws_security_group', 'ecs_alb-sg')}.id}`;
+      expect(resources(s, 'aws_vpc_security_group_ingress_rule').filter((r) => r.security_group_id === publicSg).map((r) => r.for_each)).to.deep.equal([
+        '${toset(["0.0.0.0/0"])}',
+        `\${toset(!(length("${CERTIFICATE}") < 1) ? ["0.0.0.0/0"] : [])}`,
+      ]);
+    });
+
+    it('each ALB reaches only the targets of its own routes', () => {
+      const rule = (at: string) => resourceAt(s, 'aws_vpc_security_group_ingress_rule', at);
+      expect(rule('instance-ingress-internal').referenced_security_group_id).to.equal(`\${aws_security_group.${id('aws_security_group', 'ecs_internal-alb-sg')}.id}`);
+      expect(rule('instance-ingress-internal').for_each).to.contain('if try(v.route.load_balancer, "public") == "internal"');
+      expect(rule('instance-ingress').referenced_security_group_id).to.equal(`\${aws_security_group.${id('aws_security_group', 'ecs_alb-sg')}.id}`);
+      expect(rule('instance-ingress').for_each).to.contain('if try(v.route.load_balancer, "public") != "internal"');
+      expect(rule('service-ingress-internal').for_each).to.contain('== "internal"');
+      expect(rule('service-ingress').for_each).to.contain('!= "internal"');
+    });
+
+    it('the internal listeners: HTTPS on 443 and a redirect on 80, on the internal ALB, while it exists', () => {
+      const listener = resourceAt(s, 'aws_lb_listener', 'ecs_internal-listener');
+      expect(listener.load_balancer_arn).to.equal(`\${aws_lb.${id('aws_lb', 'ecs_internal-alb')}[0].arn}`);
+      expect(listener.count).to.equal(resourceAt(s, 'aws_lb', 'ecs_internal-alb').count);
+      expect(listener.protocol).to.equal(`\${!(length("${CERTIFICATE}") < 1) ? "HTTPS" : "HTTP"}`);
+      const redirect = resourceAt(s, 'aws_lb_listener', 'ecs_internal-listener-redirect');
+      expect(redirect).to.deep.include({ port: 80, default_action: [{ type: 'redirect', redirect: { port: '443', protocol: 'HTTPS', status_code: 'HTTP_301' } }] });
+      expect(redirect.count).to.match(/^\$\{\(!\(length\(".+"\) < 1\) && local\.ecs_has-internal-routes_\w+\) \? 1 : 0\}$/);
+    });
+
+    it('a route\'s rule goes to its own load balancer\'s listener: internal routes are not on the public listener', () => {
+      const want = `\${each.value.route.load_balancer == "internal" ? one(aws_lb_listener.${id('aws_lb_listener', 'ecs_internal-listener')}[*].arn) : aws_lb_listener.${id('aws_lb_listener', 'ecs_listener')}.arn}`;
+      expect(resourceAt(s, 'aws_lb_listener_rule', 'rule-service').listener_arn).to.equal(want);
+      expect(resourceAt(s, 'aws_lb_listener_rule', 'rule-asg').listener_arn).to.equal(want);
+    });
+  });
+
+  describe('plan-time refusal without a certificate (ELB.1), and the emulator\'s HTTP', () => {
+    it('both serving listeners carry a precondition naming dr_certificate_arn', () => {
+      const s = synth();
+      for (const at of ['ecs_listener', 'ecs_internal-listener']) {
+        expect(resourceAt(s, 'aws_lb_listener', at).lifecycle, at).to.deep.equal({
+          precondition: [{ condition: `\${!(length("${CERTIFICATE}") < 1)}`, error_message: CERTIFICATE_REQUIRED }],
+        });
+      }
+      expect(CERTIFICATE_REQUIRED).to.match(/^dr_certificate_arn must be an ACM certificate ARN/);
+    });
+
+    it('allowHttp (the emulator run) without a certificate: HTTP on 80, no redirect, no precondition', () => {
+      const s = synth({ certificateArn: '', allowHttp: true });
+      const listener = resourceAt(s, 'aws_lb_listener', 'ecs_listener');
+      expect(listener).to.deep.include({ port: '${!(length("") < 1) ? 443 : 80}', protocol: '${!(length("") < 1) ? "HTTPS" : "HTTP"}' });
+      expect(listener).not.to.have.property('lifecycle');
+      expect(resourceAt(s, 'aws_lb_listener', 'ecs_listener-redirect').count).to.equal('${!(length("") < 1) ? 1 : 0}');
+    });
+  });
+
+  describe('ELB.5: access logs to the organization\'s bucket, one prefix per ALB', () => {
+    it('off without a bucket: no access_logs block at all', () => {
+      for (const at of ['ecs_alb', 'ecs_internal-alb']) {
+        const lb = resourceAt(synth(), 'aws_lb', at);
+        expect((lb.dynamic as { access_logs: { for_each: string } }).access_logs.for_each, at).to.equal('${(length("") < 1) ? [] : [""]}');
+      }
+    });
+
+    it('on with a bucket: enabled, prefix = the ALB\'s name', () => {
+      const s = synth({ accessLogsBucket: 'org-elb-logs' });
+      for (const [at, prefix] of [['ecs_alb', 'dr-alb'], ['ecs_internal-alb', 'dr-internal-alb']]) {
+        expect(resourceAt(s, 'aws_lb', at).dynamic, at).to.deep.equal({
+          access_logs: { for_each: '${(length("org-elb-logs") < 1) ? [] : ["org-elb-logs"]}', content: { bucket: '${access_logs.value}', prefix, enabled: true } },
+        });
+      }
+    });
+  });
+
+  it('the ecs-tasks trust: only for tasks of this account in this region (aws:SourceAccount, aws:SourceArn)', () => {
+    const s = synth();
+    const trusts = dataSources(s, 'aws_iam_policy_document').filter((d) => JSON.stringify(d).includes('ecs-tasks.amazonaws.com'));
+    expect(trusts).to.have.length(1);
+    const [statement] = trusts[0].statement as Array<{ condition: Array<{ test: string; variable: string; values: string[] }> }>;
+    const account = statement.condition[0].values[0];
+    expect(account).to.match(/^\$\{data\.aws_caller_identity\.ecs_account_\w+\.account_id\}$/);
+    expect(statement.condition).to.deep.equal([
+      { test: 'StringEquals', variable: 'aws:SourceAccount', values: [account] },
+      { test: 'ArnLike', variable: 'aws:SourceArn', values: [`arn:\${data.aws_partition.${Object.keys(s.data!.aws_partition)[0]}.partition}:ecs:\${data.aws_region.${Object.keys(s.data!.aws_region)[0]}.name}:${account}:*`] },
+    ]);
+  });
+
   it('opens each service port once (AWS refuses duplicate security group rules)', () => {
     const rule = resourceAt(synth(), 'aws_vpc_security_group_ingress_rule', 'service-peer-ingress');
     expect(rule.for_each).to.match(/^\$\{toset\(\[for s in values\(local\.ecs_services_\w+\) : tostring\(s\.container_port\)\]\)\}$/);
@@ -172,6 +309,13 @@ describe('terraform: ecs module', () => {
       'on-demand 101 %': { props: { asgs: { jenkins: { ...jenkins, active: { min_size: 1, max_size: 3, desired_capacity: 1, on_demand_percentage: 101 } } } }, error: 'asgs.jenkins.active.onDemandPercentage must be an integer between 0 and 100, got: 101' },
       'no instance types': { props: { asgs: { jenkins: { ...jenkins, instance_types: [] } } }, error: 'asgs.jenkins.instance_types must have at least 1 item(s), got: []' },
       'one public subnet': { props: { publicSubnetIds: ['subnet-c'] }, error: 'publicSubnetIds must have at least 2 item(s), got: ["subnet-c"]' },
+      'a load balancer that does not exist': {
+        props: { services: { frontend: { ...frontend, route: { default: true, load_balancer: 'dmz' } } } },
+        error: 'services.frontend.route.load_balancer must be "public" or "internal", got: "dmz"',
+      },
+      'no internal tools CIDR': { props: { internalToolsIngressCidrs: [] }, error: 'internalToolsIngressCidrs must have at least 1 item(s), got: []' },
+      'no certificate outside the emulator': { props: { certificateArn: '' }, error: `certificateArn is required unless allowHttp (${CERTIFICATE_REQUIRED}), got: ""` },
+      'a Container Insights value ECS does not know': { props: { containerInsights: 'on' }, error: 'containerInsights must be one of "enabled", "enhanced", "disabled", got: "on"' },
     };
     for (const [name, c] of Object.entries(cases)) {
       it(name, () => {

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { AWS_SERVICES_USED, PRIMARY_STACK_NAME, STACK_NAME } from '../../../modules/stack';
 import { backendSettingsFromEnv, LOCAL_STATE_REFUSAL } from '../../../modules/backend';
 import { ASG_RECONCILER_OWNED_FIELDS } from '../../../modules/ecs/asg';
-import { SERVICE_RECONCILER_OWNED_FIELDS } from '../../../modules/ecs';
+import { CERTIFICATE_REQUIRED, SERVICE_RECONCILER_OWNED_FIELDS } from '../../../modules/ecs';
 import { resources, resourceAt, ROOT, synthPrimaryStack, synthStack, Synthesized } from './synth';
 
 describe('terraform: the dr-pilot-light stacks', () => {
@@ -158,6 +158,25 @@ describe('terraform: the dr-pilot-light stacks', () => {
     const alarms = Object.fromEntries(resources(s, 'aws_cloudwatch_metric_alarm').map((a) => [a.alarm_name, a]));
     expect(alarms['dr-dr-failover-heartbeat'].evaluation_periods).to.equal('${var.heartbeat_missing_periods}');
     expect(alarms['dr-dr-failover-degraded'].evaluation_periods).to.equal('${var.degraded_alarm_minutes}');
+  });
+
+  it('ELB.1: a real plan without dr_certificate_arn fails (a precondition on both serving listeners); only the emulator run may serve HTTP', () => {
+    const real = ['ecs_listener', 'ecs_internal-listener'].map((at) => resourceAt(s, 'aws_lb_listener', at).lifecycle);
+    expect(real).to.deep.equal([0, 1].map(() => ({ precondition: [{ condition: '${!(length(var.dr_certificate_arn) < 1)}', error_message: CERTIFICATE_REQUIRED }] })));
+    const e = synthStack({ emulator: { endpoint: 'http://127.0.0.1:5000' } });
+    for (const at of ['ecs_listener', 'ecs_internal-listener']) expect(resourceAt(e, 'aws_lb_listener', at), at).not.to.have.property('lifecycle');
+  });
+
+  it('wires the load balancer and cluster settings to their variables (ELB.5, ELB.6, ECS.12, internal tools)', () => {
+    for (const at of ['ecs_alb', 'ecs_internal-alb']) {
+      const lb = resourceAt(s, 'aws_lb', at);
+      expect(lb.enable_deletion_protection, at).to.equal('${var.alb_deletion_protection}');
+      expect((lb.dynamic as { access_logs: { for_each: string } }).access_logs.for_each, at).to.equal('${(length(var.alb_access_logs_bucket) < 1) ? [] : [var.alb_access_logs_bucket]}');
+    }
+    expect(resourceAt(s, 'aws_lb', 'ecs_internal-alb').subnets).to.equal('${var.dr_private_subnet_ids}');
+    expect(resourceAt(s, 'aws_vpc_security_group_ingress_rule', 'ecs_internal-alb-ingress').for_each).to.equal('${toset(var.internal_tools_ingress_cidrs)}');
+    expect(resourceAt(s, 'aws_ecs_cluster', 'ecs_cluster').setting).to.deep.equal([{ name: 'containerInsights', value: '${var.ecs_container_insights}' }]);
+    expect(s.output!.dr_internal_alb_dns_name.value).to.match(/^\$\{one\(aws_lb\.ecs_internal-alb_\w+\[\*\]\.dns_name\)\}$/);
   });
 
   it('documents every output', () => {
