@@ -6,6 +6,7 @@
  *   containerPort) and deregisters a task it stops (scale-in, a new deployment, DeleteService); the target then
  *   drains for the group's deregistration delay (30 s in the seed, longer than these tests).
  * - An ASG with TargetGroupARNs registers its InService instances and deregisters one that leaves (scale-in).
+ * - A load balancer created without a Scheme is internet-facing; one with deletion protection on cannot be deleted.
  */
 import { expect } from 'chai';
 import {
@@ -23,7 +24,15 @@ import {
   ListTasksCommand,
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
-import { CreateTargetGroupCommand, DescribeTargetHealthCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import {
+  CreateLoadBalancerCommand,
+  CreateTargetGroupCommand,
+  DeleteLoadBalancerCommand,
+  DescribeLoadBalancersCommand,
+  DescribeTargetHealthCommand,
+  ElasticLoadBalancingV2Client,
+  ModifyLoadBalancerAttributesCommand,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
 import { ConfiguredRetryStrategy } from '@smithy/util-retry';
 import { getEmulator } from '../support/emulator';
 import { SEED, seedPilotLight, type SeededEnvironment } from '../support/seed';
@@ -56,6 +65,20 @@ describe('AWS rules the emulator launcher adds', function () {
 
   after(() => {
     for (const client of [ecs, elbv2, autoscaling]) client?.destroy();
+  });
+
+  it('a load balancer created without a Scheme is internet-facing; deletion protection refuses DeleteLoadBalancer until it is off', async () => {
+    const created = (await elbv2.send(new CreateLoadBalancerCommand({ Name: 'rules-alb', Subnets: [...seeded.subnetIds], Type: 'application' }))).LoadBalancers![0];
+    const arn = created.LoadBalancerArn!;
+    expect((await elbv2.send(new DescribeLoadBalancersCommand({ LoadBalancerArns: [arn] }))).LoadBalancers![0].Scheme).to.equal('internet-facing');
+    await elbv2.send(new ModifyLoadBalancerAttributesCommand({ LoadBalancerArn: arn, Attributes: [{ Key: 'deletion_protection.enabled', Value: 'true' }] }));
+    const refused = await elbv2.send(new DeleteLoadBalancerCommand({ LoadBalancerArn: arn })).then(() => undefined, (err: Error) => err);
+    expect(refused?.name, 'the SDK names the modelled error OperationNotPermitted this way').to.equal('OperationNotPermittedException');
+    expect((await elbv2.send(new DescribeLoadBalancersCommand({ LoadBalancerArns: [arn] }))).LoadBalancers).to.have.length(1);
+    await elbv2.send(new ModifyLoadBalancerAttributesCommand({ LoadBalancerArn: arn, Attributes: [{ Key: 'deletion_protection.enabled', Value: 'false' }] }));
+    await elbv2.send(new DeleteLoadBalancerCommand({ LoadBalancerArn: arn }));
+    const gone = await elbv2.send(new DescribeLoadBalancersCommand({ LoadBalancerArns: [arn] })).then((o) => o.LoadBalancers ?? [], () => []);
+    expect(gone).to.deep.equal([]);
   });
 
   /** Every target of the group, sorted by id. */

@@ -290,7 +290,34 @@ def patch_ec2() -> None:
 
 
 def patch_elbv2() -> None:
+    from moto.elbv2.exceptions import ELBClientError
     from moto.elbv2.models import ELBv2Backend, FakeHealthStatus, FakeTargetGroup
+
+    # moto: CreateLoadBalancer without Scheme stores none (the response passes Scheme=None over the backend's
+    # default), and DescribeLoadBalancers then returns no Scheme. The Terraform provider sends Scheme only for an
+    # internal load balancer. AWS: the scheme defaults to internet-facing.
+    original_create_lb = ELBv2Backend.create_load_balancer
+
+    @wraps(original_create_lb)
+    def create_load_balancer(self: ELBv2Backend, *args: Any, **kwargs: Any) -> Any:
+        if kwargs.get("scheme") is None:
+            kwargs["scheme"] = "internet-facing"
+        return original_create_lb(self, *args, **kwargs)
+
+    ELBv2Backend.create_load_balancer = create_load_balancer
+
+    # moto: DeleteLoadBalancer deletes a load balancer whose deletion_protection.enabled is "true".
+    # AWS: OperationNotPermitted until the attribute is turned off (the e2e turns it off in an apply of its own).
+    original_delete_lb = ELBv2Backend.delete_load_balancer
+
+    @wraps(original_delete_lb)
+    def delete_load_balancer(self: ELBv2Backend, arn: str) -> None:
+        lb = self.load_balancers.get(arn)
+        if lb is not None and lb.attrs.get("deletion_protection.enabled") == "true":
+            raise ELBClientError("OperationNotPermitted", f"Load balancer '{arn}' cannot be deleted because deletion protection is enabled")
+        original_delete_lb(self, arn)
+
+    ELBv2Backend.delete_load_balancer = delete_load_balancer
 
     def draining(group: FakeTargetGroup, target_id: str) -> dict[str, Any] | None:
         entry = group.deregistered_targets.get(target_id)

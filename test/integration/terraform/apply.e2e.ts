@@ -344,9 +344,9 @@ describe('terraform e2e: apply the primary and DR stacks into the emulator', fun
     const elb = new ElasticLoadBalancingV2Client(clientConfig());
     const lbs = (await elb.send(new DescribeLoadBalancersCommand({ Names: ['dr-alb', 'dr-internal-alb'] }))).LoadBalancers!;
     const [pub, internal] = ['dr-alb', 'dr-internal-alb'].map((n) => lbs.find((l) => l.LoadBalancerName === n)!);
-    // moto 5.2.1 stores no scheme when CreateLoadBalancer names none (the provider sends Scheme only for an internal
-    // one), where AWS defaults to and returns internet-facing: the public ALB is checked by its subnets and its state.
-    expect(pub.Scheme, 'moto returns no Scheme for a load balancer created without one').to.be.oneOf(['internet-facing', undefined]);
+    // The provider sends Scheme only for an internal ALB; AWS defaults to internet-facing (the emulator launcher
+    // teaches moto 5.2.1 this default).
+    expect(pub.Scheme).to.equal('internet-facing');
     expect(resourcesOf('aws_lb').find((r) => r.values.name === 'dr-alb')!.values.internal).to.equal(false);
     expect(pub.AvailabilityZones!.map((z) => z.SubnetId).sort()).to.deep.equal([...(inputs.dr_public_subnet_ids as string[])].sort());
     expect(internal.Scheme).to.equal('internal');
@@ -507,8 +507,9 @@ describe('terraform e2e: apply the primary and DR stacks into the emulator', fun
   });
 
   it('ELB.6: deletion protection goes off in an in-place update of its own, before a workload change removes an ALB', () => {
-    // moto 5.2.1 deletes a protected load balancer; AWS refuses (OperationNotPermitted). The next workloads have no
-    // internal route, so their apply removes dr-internal-alb: first this step, as on AWS.
+    // AWS refuses to delete a protected load balancer (OperationNotPermitted; the emulator launcher teaches moto
+    // 5.2.1 the rule). The next workloads have no internal route, so their apply removes dr-internal-alb: first this
+    // step, as on AWS.
     protectionOff = path.join(work, 'protection-off.tfvars.json');
     fs.writeFileSync(protectionOff, JSON.stringify({ alb_deletion_protection: false }));
     const changes = unexplained(plannedChanges(tf, [...varArgs, `-var-file=${protectionOff}`]));
