@@ -51,11 +51,6 @@ export async function readModeRequest(port: StateStore, table: string, param: Mo
   return modeRequestOf(await port.readState<StoredRequest>(table, MODE_REQUEST_KEY), param);
 }
 
-/** The stored request item, as read, or undefined (for a caller that reads it beside other items). */
-export function readStoredRequest(port: StateStore, table: string): Promise<unknown> {
-  return port.readState<StoredRequest>(table, MODE_REQUEST_KEY);
-}
-
 /** The request behind `param`'s version, from the stored item (pure). */
 export function modeRequestOf(item: unknown, param: ModeParameter): ModeRequest {
   const stored = item as StoredRequest | undefined;
