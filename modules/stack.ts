@@ -193,7 +193,9 @@ export class DrPilotLightStack extends TerraformStack {
     // primary region's API nor the primary stack's state.
     const account = new DataAwsCallerIdentity(this, 'account', { provider: this.drProvider });
     const partition = new DataAwsPartition(this, 'partition', { provider: this.drProvider });
-    const createdPrimaryArn = `arn:${partition.partition}:rds:${v.primary_region.stringValue}:${account.accountId}:db:${v.primary_db_identifier.stringValue}`;
+    // A join, not a template string: cdktf cannot put a `${...}` string inside a built-in function (Fn.conditional)
+    // and warns that the output may be wrong.
+    const createdPrimaryArn = Fn.join(':', ['arn', partition.partition, 'rds', v.primary_region.stringValue, account.accountId, 'db', v.primary_db_identifier.stringValue]);
     this.database = new Database(this, 'database', {
       environment: env,
       primaryArn: Token.asString(Fn.conditional(isEmptyString(v.primary_db_arn.stringValue), createdPrimaryArn, v.primary_db_arn.stringValue)),
