@@ -34,7 +34,7 @@ describe('terraform: the dr-pilot-light stacks', () => {
   it("derives the created primary's ARN from variables and the DR region's account (no primary-region call, no remote state)", () => {
     const replica = resourceAt(s, 'aws_db_instance', 'database_replica');
     expect(replica.replicate_source_db).to.equal(
-      '${(length(var.primary_db_arn) < 1) ? "arn:${data.aws_partition.partition.partition}:rds:${var.primary_region}:${data.aws_caller_identity.account.account_id}:db:${var.primary_db_identifier}" : var.primary_db_arn}',
+      '${(length(var.primary_db_arn) < 1) ? join(":", ["arn", data.aws_partition.partition.partition, "rds", var.primary_region, data.aws_caller_identity.account.account_id, "db", var.primary_db_identifier]) : var.primary_db_arn}',
     );
     expect(JSON.stringify(s)).not.to.contain('terraform_remote_state');
   });
