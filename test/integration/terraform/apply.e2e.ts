@@ -36,6 +36,7 @@ import { ONE_SERVICE_NO_ASG, TWELVE_SERVICES_THREE_ASGS, type Workload } from '.
 import { ENVIRONMENT_TAG_KEY } from '../../../modules/tags';
 import { ROOT, scratchDir } from '../../unit/terraform/synth';
 import { isMutating, isNarrowedException, WILDCARD_ONLY_TELEMETRY_WRITES } from '../../unit/terraform/policy-check';
+import { asgStatementId } from '../../../modules/dr-lambda/policy';
 
 const PRIMARY_REGION = 'eu-west-1';
 const DR_REGION = 'eu-central-1';
@@ -238,6 +239,24 @@ describe('terraform e2e: apply the primary and DR stacks into the emulator', fun
 
   const resourcesOf = (type: string) => state.values.root_module.resources.filter((r) => r.type === type);
 
+  /** The applied reconciler policy's UpdateAutoScalingGroup statements (state as `terraform show` reads it now). */
+  const appliedAsgStatements = () => {
+    const now = JSON.parse(tf.ok(['show', '-json', '-no-color']).stdout) as typeof state;
+    const rp = now.values.root_module.resources.find((r) => r.type === 'aws_iam_role_policy' && r.values.name === 'reconciler')!;
+    const policy = JSON.parse(rp.values.policy as string) as { Statement: Array<{ Sid?: string; Action: string | string[]; Resource: string | string[]; Condition: Record<string, Record<string, string | string[]>> }> };
+    const groups = Object.fromEntries(now.values.root_module.resources.filter((r) => r.type === 'aws_autoscaling_group').map((r) => [r.values.arn as string, r.values.name as string]));
+    const list = (v: string | string[] | undefined) => ([] as string[]).concat(v ?? []);
+    return policy.Statement.filter((st) => list(st.Action).includes('autoscaling:UpdateAutoScalingGroup'))
+      .map((st) => ({
+        sid: st.Sid,
+        groups: list(st.Resource).map((r) => groups[r] ?? r),
+        maxSize: list(st.Condition.NumericLessThanEqualsIfExists['autoscaling:MaxSize']),
+        minSize: list(st.Condition.NumericLessThanEqualsIfExists['autoscaling:MinSize']),
+        instanceTypes: list(st.Condition['ForAllValues:StringEquals']['autoscaling:InstanceTypes']).sort(),
+      }))
+      .sort((a, b) => String(a.sid).localeCompare(String(b.sid)));
+  };
+
   it('writes a spec document the reconciler accepts, with real ARNs', async () => {
     const ssm = new SSMClient(clientConfig());
     const name = outputs.spec_parameter_name.value as string;
@@ -372,6 +391,14 @@ describe('terraform e2e: apply the primary and DR stacks into the emulator', fun
     }
   });
 
+  it('the applied reconciler policy has one UpdateAutoScalingGroup statement per group, with that group\'s own limits', () => {
+    const types = ['m5.large', 't3.medium', 't3a.medium'];
+    expect(appliedAsgStatements()).to.deep.equal([
+      { sid: asgStatementId('jenkins'), groups: ['dr-jenkins'], maxSize: ['3'], minSize: ['1'], instanceTypes: types },
+      { sid: asgStatementId('monitoring'), groups: ['dr-monitoring'], maxSize: ['3'], minSize: ['1'], instanceTypes: types },
+    ]);
+  });
+
   it('a second plan changes nothing but known emulator read-back drift', () => {
     const changes = plannedChanges(tf, varArgs);
     expect(unexplained(changes), JSON.stringify(changes, null, 1)).to.deep.equal([]);
@@ -457,6 +484,12 @@ describe('terraform e2e: apply the primary and DR stacks into the emulator', fun
     const { env, port } = await applyAndReconcile('twelve', TWELVE_SERVICES_THREE_ASGS);
     expect(env.spec.ecsServices.map((x) => x.name)).to.deep.equal(Object.keys(TWELVE_SERVICES_THREE_ASGS.ecs_services).sort());
     expect(env.spec.autoScalingGroups.map((a) => a.name)).to.deep.equal(['dr-batch', 'dr-ci', 'dr-metrics']);
+    // Each group its own limits: dr-batch's max 4 and m5.large are dr-batch's alone.
+    expect(appliedAsgStatements()).to.deep.equal([
+      { sid: 'UpdateAsgBatch', groups: ['dr-batch'], maxSize: ['4'], minSize: ['1'], instanceTypes: ['m5.large'] },
+      { sid: 'UpdateAsgCi', groups: ['dr-ci'], maxSize: ['2'], minSize: ['1'], instanceTypes: ['t3.medium'] },
+      { sid: 'UpdateAsgMetrics', groups: ['dr-metrics'], maxSize: ['2'], minSize: ['1'], instanceTypes: ['t3.medium', 't3a.medium'] },
+    ]);
     const services = await port.describeServices('dr', env.spec.ecsServices.map((x) => x.name));
     expect(services.map((x) => x.desiredCount)).to.deep.equal(env.spec.ecsServices.map((x) => x.active.desiredCount));
   });
@@ -468,5 +501,7 @@ describe('terraform e2e: apply the primary and DR stacks into the emulator', fun
     expect(env.spec.autoScalingGroups).to.deep.equal([]);
     const groups = (await new AutoScalingClient(clientConfig()).send(new DescribeAutoScalingGroupsCommand({}))).AutoScalingGroups ?? [];
     expect(groups.map((g) => g.AutoScalingGroupName)).to.deep.equal([]);
+    // No group, no statement: nothing to resize, and no placeholder ARN.
+    expect(appliedAsgStatements()).to.deep.equal([]);
   });
 });
