@@ -461,13 +461,17 @@ describe('terraform e2e: apply the primary and DR stacks into the emulator', fun
     expect((await ssm.send(new GetParameterCommand({ Name: '/dr/mode' }))).Parameter!.Value).to.equal('active');
   });
 
-  /** Applies the DR stack with `workload`, then reconciles it (mode is active by now) until it converges. */
-  const applyAndReconcile = async (name: string, workload: Workload) => {
+  /**
+   * Applies the DR stack with `workload`, runs `afterApply` (checks of what Terraform applied, before the reconciler
+   * acts), then reconciles it (mode is active by now) until it converges.
+   */
+  const applyAndReconcile = async (name: string, workload: Workload, afterApply: () => void = () => undefined) => {
     const file = path.join(work, `${name}.tfvars.json`);
     fs.writeFileSync(file, JSON.stringify(workload, null, 1));
     const t = Date.now();
     tf.ok(['apply', '-auto-approve', '-input=false', '-no-color', ...varArgs, `-var-file=${file}`]);
     timings[`${name}ApplySeconds`] = since(t);
+    afterApply();
     Object.assign(process.env, emulatorEnv(emulator.endpoint));
     const specName = outputs.spec_parameter_name.value as string;
     const env = parseSpec((await new SSMClient(clientConfig()).send(new GetParameterCommand({ Name: specName }))).Parameter!.Value!, specName);
@@ -481,27 +485,27 @@ describe('terraform e2e: apply the primary and DR stacks into the emulator', fun
 
   it('applies and reconciles a 12-service, 3-ASG workload (no code change)', async function () {
     this.timeout(600_000);
-    const { env, port } = await applyAndReconcile('twelve', TWELVE_SERVICES_THREE_ASGS);
+    // Each group its own limits: dr-batch's max 4 and m5.large are dr-batch's alone.
+    const { env, port } = await applyAndReconcile('twelve', TWELVE_SERVICES_THREE_ASGS, () =>
+      expect(appliedAsgStatements()).to.deep.equal([
+        { sid: 'UpdateAsgBatch', groups: ['dr-batch'], maxSize: ['4'], minSize: ['1'], instanceTypes: ['m5.large'] },
+        { sid: 'UpdateAsgCi', groups: ['dr-ci'], maxSize: ['2'], minSize: ['1'], instanceTypes: ['t3.medium'] },
+        { sid: 'UpdateAsgMetrics', groups: ['dr-metrics'], maxSize: ['2'], minSize: ['1'], instanceTypes: ['t3.medium', 't3a.medium'] },
+      ]),
+    );
     expect(env.spec.ecsServices.map((x) => x.name)).to.deep.equal(Object.keys(TWELVE_SERVICES_THREE_ASGS.ecs_services).sort());
     expect(env.spec.autoScalingGroups.map((a) => a.name)).to.deep.equal(['dr-batch', 'dr-ci', 'dr-metrics']);
-    // Each group its own limits: dr-batch's max 4 and m5.large are dr-batch's alone.
-    expect(appliedAsgStatements()).to.deep.equal([
-      { sid: 'UpdateAsgBatch', groups: ['dr-batch'], maxSize: ['4'], minSize: ['1'], instanceTypes: ['m5.large'] },
-      { sid: 'UpdateAsgCi', groups: ['dr-ci'], maxSize: ['2'], minSize: ['1'], instanceTypes: ['t3.medium'] },
-      { sid: 'UpdateAsgMetrics', groups: ['dr-metrics'], maxSize: ['2'], minSize: ['1'], instanceTypes: ['t3.medium', 't3a.medium'] },
-    ]);
     const services = await port.describeServices('dr', env.spec.ecsServices.map((x) => x.name));
     expect(services.map((x) => x.desiredCount)).to.deep.equal(env.spec.ecsServices.map((x) => x.active.desiredCount));
   });
 
   it('applies and reconciles a 1-service, 0-ASG workload (services and groups removed by Terraform)', async function () {
     this.timeout(600_000);
-    const { env } = await applyAndReconcile('one', ONE_SERVICE_NO_ASG);
+    // No group, no statement: nothing to resize, and no placeholder ARN.
+    const { env } = await applyAndReconcile('one', ONE_SERVICE_NO_ASG, () => expect(appliedAsgStatements()).to.deep.equal([]));
     expect(env.spec.ecsServices.map((x) => x.name)).to.deep.equal(['shop']);
     expect(env.spec.autoScalingGroups).to.deep.equal([]);
     const groups = (await new AutoScalingClient(clientConfig()).send(new DescribeAutoScalingGroupsCommand({}))).AutoScalingGroups ?? [];
     expect(groups.map((g) => g.AutoScalingGroupName)).to.deep.equal([]);
-    // No group, no statement: nothing to resize, and no placeholder ARN.
-    expect(appliedAsgStatements()).to.deep.equal([]);
   });
 });
