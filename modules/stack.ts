@@ -14,11 +14,11 @@
  * emulate); the default is the real AWS stack that `npm run synth` writes.
  */
 import { Construct } from 'constructs';
-import { Fn, Op, ref, TerraformOutput, TerraformStack, Token } from 'cdktf';
+import { Fn, Op, ref, TerraformIterator, TerraformOutput, TerraformStack, Token } from 'cdktf';
 import { AwsProvider, AwsProviderConfig, AwsProviderEndpoints } from '@cdktf/provider-aws/lib/provider';
 import { DataAwsSsmParameter } from '@cdktf/provider-aws/lib/data-aws-ssm-parameter';
 import { declareVariables, StackVariables } from './variables';
-import { Ecs } from './ecs';
+import { addressOf, Ecs } from './ecs';
 import { Database, PrimaryDatabase } from './database';
 import { BackendSettings, backendSettingsFromEnv, configureBackend } from './backend';
 import { isEmptyString } from './validate';
@@ -233,6 +233,7 @@ export class DrPilotLightStack extends TerraformStack {
       notificationProvider: this.drProvider,
     });
 
+    const asgIt = TerraformIterator.fromMap(ref(this.ecs.expressions.asgs));
     this.reconciler = new DrLambda(this, 'dr-lambda', {
       environment: env,
       handlerEntry: options.handlerEntry,
@@ -261,16 +262,20 @@ export class DrPilotLightStack extends TerraformStack {
         fencePrimaryArn: Token.asString(Fn.conditional(v.fence_old_primary.booleanValue, this.database.primaryArn, 'arn:aws:rds:us-east-1:000000000000:db:fence-disabled')),
         alarmArn: this.failover.alarmArn,
         healthCheckId: this.failover.healthCheckId,
-        // One statement for the groups (for_each: the count is the tfvars'), limited to the largest size any group asks
-        // for in either mode and to the groups' instance types: the reconciler writes nothing else (rule S12).
-        asgs: [
-          {
-            arns: orPlaceholder(this.ecs.arns.asgs, `arn:aws:autoscaling:${v.dr_region.stringValue}:*:autoScalingGroup:00000000-0000-0000-0000-000000000000:autoScalingGroupName/${env}-none`),
-            maxSizeLimit: Token.asNumber(ref('max(0, flatten([for k, a in var.asgs : [a.pilot_light.max_size, a.active.max_size]])...)')),
-            minSizeLimit: Token.asNumber(ref('max(0, flatten([for k, a in var.asgs : [a.pilot_light.min_size, a.active.min_size]])...)')),
-            instanceTypes: Token.asList(ref('distinct(flatten([for k, a in var.asgs : a.instance_types]))')),
+        // One UpdateAutoScalingGroup statement per group (for_each over the same map as the groups, so the count is the
+        // tfvars'): each on its own ARN, limited to the larger max and min size of its two modes and to its own
+        // instance types: the reconciler writes nothing else (rule S12). No group, no statement.
+        asgs: {
+          forEach: asgIt,
+          group: {
+            key: asgIt.key,
+            arn: Token.asString(ref(`${addressOf(this.ecs.asgs.group)}[each.key].arn`)),
+            maxSizeLimit: Token.asNumber(ref('max(each.value.pilot_light.max_size, each.value.active.max_size)')),
+            minSizeLimit: Token.asNumber(ref('max(each.value.pilot_light.min_size, each.value.active.min_size)')),
+            instanceTypes: Token.asList(ref('each.value.instance_types')),
           },
-        ],
+          instanceTypes: Token.asList(ref(`distinct(flatten([for k, a in ${this.ecs.expressions.asgs} : a.instance_types]))`)),
+        },
         launchTemplateArns: orPlaceholder(this.ecs.arns.launchTemplates, `arn:aws:ec2:${v.dr_region.stringValue}:*:launch-template/lt-00000000000000000`),
         imageId: ami.insecureValue,
         instanceSubnetIds: v.dr_private_subnet_ids.listValue,

@@ -16,7 +16,7 @@
  */
 import * as path from 'path';
 import { Construct } from 'constructs';
-import { AssetType, Fn, IResolvable, TerraformAsset, Token } from 'cdktf';
+import { AssetType, Fn, IResolvable, ref, TerraformAsset, TerraformStack, Token } from 'cdktf';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
 import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
@@ -37,7 +37,7 @@ import { DataAwsRegion } from '@cdktf/provider-aws/lib/data-aws-region';
 // spec-types, not spec: synthesizing the stack must not load the validator (ajv, the JSON Schema).
 import { API_VERSION, KIND, type DrEnvironment, type EnvironmentSpec } from '../../reconciler/spec-types';
 import { bundleLambda, BUNDLE_FILE, projectRoot } from './bundle';
-import { ReconcilerResources, reconcilerPolicyStatements } from './policy';
+import { asgUpdateStatement, isForEach, ReconcilerResources, reconcilerPolicyStatements } from './policy';
 import { guardrailStatements } from './guardrail';
 import { dashboardBody } from './dashboard';
 import { ratePeriodSeconds, RATE_EXPRESSION, ReconcilerAlarms } from './alarms';
@@ -129,8 +129,10 @@ export class DrLambda extends Construct {
   readonly specDocument: Omit<DrEnvironment, 'spec'> & { readonly spec: ReconcilerSpecInput & Pick<EnvironmentSpec, 'modeParameter' | 'stateTable'> };
   /** The drill rule `${environment}-dr-failover-test`. */
   readonly drillRule: CloudwatchEventRule;
-  /** The role's policy document (rule S8). */
+  /** The role's policy document (rule S8); for_each groups' statements are merged in from {@link asgPolicyDocuments}. */
   readonly policyDocument: DataAwsIamPolicyDocument;
+  /** With for_each groups: their UpdateAutoScalingGroup statements, one document per group (the same for_each). */
+  readonly asgPolicyDocuments?: DataAwsIamPolicyDocument;
   /** The requeue queue and the DR-region event rules feeding it. */
   readonly requeue: Requeue;
   /** The self-watch alarms (rule S11). */
@@ -237,21 +239,36 @@ export class DrLambda extends Construct {
       },
       provider,
     });
+    const policyResources: ReconcilerResources = {
+      ...props.targets,
+      partition: partition.partition,
+      region: region.name,
+      accountId: account.accountId,
+      environment: env,
+      modeParameterArn: this.modeParameter.arn,
+      specParameterArn: this.specParameter.arn,
+      stateTableArn: this.stateTable.arn,
+      deadLetterQueueArn: dlq.arn,
+      logGroupArn: logGroup.arn,
+      requeueQueueArn: this.requeue.queue.arn,
+    };
+    // for_each groups: one document per group (the groups' own for_each), each one statement with that group's
+    // limits, merged into the role's document. With no group there is no document and no statement at all.
+    const asgs = policyResources.asgs;
+    if (isForEach(asgs)) {
+      this.asgPolicyDocuments = new DataAwsIamPolicyDocument(this, 'asg-policy', {
+        provider,
+        forEach: asgs.forEach,
+        statement: [asgUpdateStatement(asgs.group, policyResources)],
+      });
+    }
+    const asgDocuments = this.asgPolicyDocuments;
     this.policyDocument = new DataAwsIamPolicyDocument(this, 'policy', {
       provider,
-      statement: reconcilerPolicyStatements({
-        ...props.targets,
-        partition: partition.partition,
-        region: region.name,
-        accountId: account.accountId,
-        environment: env,
-        modeParameterArn: this.modeParameter.arn,
-        specParameterArn: this.specParameter.arn,
-        stateTableArn: this.stateTable.arn,
-        deadLetterQueueArn: dlq.arn,
-        logGroupArn: logGroup.arn,
-        requeueQueueArn: this.requeue.queue.arn,
-      }),
+      sourcePolicyDocuments: asgDocuments
+        ? Token.asList(ref(`[for d in data.${asgDocuments.terraformResourceType}.${asgDocuments.friendlyUniqueId} : d.json]`, TerraformStack.of(this)))
+        : undefined,
+      statement: reconcilerPolicyStatements(policyResources),
     });
     const rolePolicy = new IamRolePolicy(this, 'role-policy', { provider, name: 'reconciler', role: role.id, policy: this.policyDocument.json });
 

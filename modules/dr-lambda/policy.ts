@@ -11,7 +11,7 @@
  * (task definition families, Fargate capacity providers, no ECS Exec, the ASG size limits and instance types,
  * the pinned AMI, launch template `$Latest`/`$Default`, the state table's own keys).
  */
-import { Fn, Token } from 'cdktf';
+import { Fn, ITerraformIterator, Token } from 'cdktf';
 import { DataAwsIamPolicyDocumentStatement } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
 import { METRIC_NAMESPACE } from '../metrics';
 import { concatLists } from '../validate';
@@ -34,13 +34,30 @@ const FARGATE_PROVIDERS = ['FARGATE', 'FARGATE_SPOT'] as const;
 
 /** An ASG the reconciler may resize, with the limits Terraform configured for it. */
 export interface ReconcilerAsg {
-  /** ARNs of the groups these limits hold for (a list token when the groups are for_each). */
-  readonly arns: string[];
-  /** Largest max size any mode asks for: a request above it is denied (`autoscaling:MaxSize`). */
+  /** The group's key (in the `asgs` variable): its statement's Sid is {@link asgStatementId} of it. */
+  readonly key: string;
+  /** The group's ARN: its statement names this group only. */
+  readonly arn: string;
+  /** The larger of the group's two modes' max sizes: a request above it is denied (`autoscaling:MaxSize`). */
   readonly maxSizeLimit: number;
-  /** Largest min size any mode asks for (`autoscaling:MinSize`). */
+  /** The larger of the group's two modes' min sizes (`autoscaling:MinSize`). */
   readonly minSizeLimit: number;
   /** Instance types the group's overrides may name (`autoscaling:InstanceTypes`). */
+  readonly instanceTypes: string[];
+}
+
+/**
+ * ASGs made with `for_each`: how many there are is known to Terraform only, so their statements cannot be listed
+ * here. `group` describes one of them in expressions of `forEach` (`each.key`, `each.value`); the caller puts
+ * {@link asgUpdateStatement} of it in a policy document with that `for_each` (one statement per group, each with
+ * its own limits) and merges the documents into the reconciler's (DrLambda does).
+ */
+export interface ReconcilerAsgsForEach {
+  /** The groups' for_each (the same map the groups are created from). */
+  readonly forEach: ITerraformIterator;
+  /** One group, in expressions of `forEach`. */
+  readonly group: ReconcilerAsg;
+  /** Every group's instance types (a list token): what a launch through the stack's templates may use. */
   readonly instanceTypes: string[];
 }
 
@@ -61,7 +78,8 @@ export interface ReconcilerResources {
   readonly fencePrimaryArn?: string;
   readonly alarmArn: string;
   readonly healthCheckId: string;
-  readonly asgs: ReconcilerAsg[];
+  /** The groups, each with its own UpdateAutoScalingGroup statement: listed, or made with for_each. */
+  readonly asgs: readonly ReconcilerAsg[] | ReconcilerAsgsForEach;
   readonly launchTemplateArns: string[];
   /** The AMI id the launch templates pin: the only image an ASG launch may use. */
   readonly imageId: string;
@@ -91,9 +109,7 @@ export function reconcilerPolicyStatements(r: ReconcilerResources): DataAwsIamPo
     Token.isUnresolved(ids) ? Token.asList(Fn.formatlist(`arn:%s:ec2:%s:%s:${type}/%s`, [r.partition, r.region, r.accountId, Token.asAny(ids)])) : ids.map((id) => ec2(type, id));
   const tagged = (key: string) => ({ test: 'StringEquals', variable: `${key}/${ENVIRONMENT_TAG}`, values: [r.environment] });
   const launchTemplate = { test: 'ArnLike', variable: 'ec2:LaunchTemplate', values: r.launchTemplateArns };
-  const instanceTypes = r.asgs.some((a) => Token.isUnresolved(a.instanceTypes))
-    ? Token.asList(Fn.distinct(Fn.flatten(r.asgs.map((a) => a.instanceTypes))))
-    : [...new Set(r.asgs.flatMap((a) => a.instanceTypes))];
+  const instanceTypes = isForEach(r.asgs) ? r.asgs.instanceTypes : [...new Set(r.asgs.flatMap((a) => a.instanceTypes))];
 
   const statements: DataAwsIamPolicyDocumentStatement[] = [
     { sid: 'ReadModeAndSpec', actions: ['ssm:GetParameter'], resources: [r.modeParameterArn, r.specParameterArn] },
@@ -131,24 +147,8 @@ export function reconcilerPolicyStatements(r: ReconcilerResources): DataAwsIamPo
     { sid: 'ReadAlarm', actions: ['cloudwatch:DescribeAlarms'], resources: [r.alarmArn] },
     // DescribeAutoScalingGroups has no resource-level permissions.
     { sid: 'DescribeAsgs', actions: ['autoscaling:DescribeAutoScalingGroups'], resources: ['*'] },
-    // One statement per group: each has its own size limits.
-    ...r.asgs.map((a, i) => ({
-      sid: `UpdateAsg${i + 1}`,
-      actions: ['autoscaling:UpdateAutoScalingGroup'],
-      resources: a.arns,
-      condition: [
-        tagged('autoscaling:ResourceTag'),
-        // IfExists: a request that leaves a size alone does not carry its key.
-        { test: 'NumericLessThanEqualsIfExists', variable: 'autoscaling:MaxSize', values: [numberString(a.maxSizeLimit)] },
-        { test: 'NumericLessThanEqualsIfExists', variable: 'autoscaling:MinSize', values: [numberString(a.minSizeLimit)] },
-        // ForAllValues: every override in the request must be one of the group's types (none is fine). The reference
-        // types the key as one String; ForAllValues is right for one value and for a list of every override.
-        { test: 'ForAllValues:StringEquals', variable: 'autoscaling:InstanceTypes', values: a.instanceTypes },
-        { test: 'ForAllValues:StringEquals', variable: 'autoscaling:VPCZoneIdentifiers', values: r.instanceSubnetIds },
-        // Only $Latest or $Default of the template, which Terraform wrote; never an older or foreign version.
-        { test: 'BoolIfExists', variable: 'autoscaling:LaunchTemplateVersionSpecified', values: ['false'] },
-      ],
-    })),
+    // One statement per group, each with its own limits; for_each groups' statements come from their own documents.
+    ...(isForEach(r.asgs) ? [] : r.asgs.map((a) => asgUpdateStatement(a, r))),
     // UpdateAutoScalingGroup with a launch template in the request checks that the caller could launch it.
     { sid: 'LaunchFromTemplates', actions: ['ec2:RunInstances'], resources: r.launchTemplateArns },
     {
@@ -254,6 +254,46 @@ export function reconcilerPolicyStatements(r: ReconcilerResources): DataAwsIamPo
     { sid: 'Tracing', actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], resources: ['*'] },
   );
   return statements.map((s) => ({ effect: 'Allow', ...s }));
+}
+
+/**
+ * The one statement that lets the reconciler resize `asg`: that group's ARN only, within that group's own limits,
+ * and only while it carries this environment's tag, in the stack's subnets, from the template Terraform wrote.
+ */
+export function asgUpdateStatement(asg: ReconcilerAsg, r: Pick<ReconcilerResources, 'environment' | 'instanceSubnetIds'>): DataAwsIamPolicyDocumentStatement {
+  return {
+    effect: 'Allow',
+    sid: asgStatementId(asg.key),
+    actions: ['autoscaling:UpdateAutoScalingGroup'],
+    resources: [asg.arn],
+    condition: [
+      { test: 'StringEquals', variable: `autoscaling:ResourceTag/${ENVIRONMENT_TAG}`, values: [r.environment] },
+      // IfExists: a request that leaves a size alone does not carry its key.
+      { test: 'NumericLessThanEqualsIfExists', variable: 'autoscaling:MaxSize', values: [numberString(asg.maxSizeLimit)] },
+      { test: 'NumericLessThanEqualsIfExists', variable: 'autoscaling:MinSize', values: [numberString(asg.minSizeLimit)] },
+      // ForAllValues: every override in the request must be one of the group's types (none is fine). The reference
+      // types the key as one String; ForAllValues is right for one value and for a list of every override.
+      { test: 'ForAllValues:StringEquals', variable: 'autoscaling:InstanceTypes', values: asg.instanceTypes },
+      { test: 'ForAllValues:StringEquals', variable: 'autoscaling:VPCZoneIdentifiers', values: r.instanceSubnetIds },
+      // Only $Latest or $Default of the template, which Terraform wrote; never an older or foreign version.
+      { test: 'BoolIfExists', variable: 'autoscaling:LaunchTemplateVersionSpecified', values: ['false'] },
+    ],
+  };
+}
+
+/**
+ * `UpdateAsg` and the group's key, as a Sid (IAM allows letters and digits only, and Sids must be unique): the key's
+ * first character upper-cased and each hyphen written as `X`. Keys are lower-case letters, digits and hyphens, so
+ * two keys never share a Sid. A key that is a Terraform expression (`each.key`) gets the same as an expression.
+ */
+export function asgStatementId(key: string): string {
+  if (Token.isUnresolved(key)) return `UpdateAsg${Fn.upper(Fn.substr(key, 0, 1))}${Fn.replace(Fn.substr(key, 1, -1), '-', 'X')}`;
+  return `UpdateAsg${key.slice(0, 1).toUpperCase()}${key.slice(1).replace(/-/g, 'X')}`;
+}
+
+/** Whether the groups are made with for_each (their statements are the caller's, see {@link ReconcilerAsgsForEach}). */
+export function isForEach(asgs: ReconcilerResources['asgs']): asgs is ReconcilerAsgsForEach {
+  return !Array.isArray(asgs);
 }
 
 /** A number as a condition value: a literal as its digits, a Terraform number as its expression. */

@@ -45,6 +45,7 @@ import { ONE_SERVICE_NO_ASG, TWELVE_SERVICES_THREE_ASGS, type Workload } from '.
 import { ENVIRONMENT_TAG_KEY } from '../../../modules/tags';
 import { ROOT, scratchDir } from '../../unit/terraform/synth';
 import { isMutating, isNarrowedException, WILDCARD_ONLY_TELEMETRY_WRITES } from '../../unit/terraform/policy-check';
+import { asgStatementId } from '../../../modules/dr-lambda/policy';
 
 const PRIMARY_REGION = 'eu-west-1';
 const DR_REGION = 'eu-central-1';
@@ -262,6 +263,24 @@ describe('terraform e2e: apply the primary and DR stacks into the emulator', fun
 
   const resourcesOf = (type: string) => state.values.root_module.resources.filter((r) => r.type === type);
 
+  /** The applied reconciler policy's UpdateAutoScalingGroup statements (state as `terraform show` reads it now). */
+  const appliedAsgStatements = () => {
+    const now = JSON.parse(tf.ok(['show', '-json', '-no-color']).stdout) as typeof state;
+    const rp = now.values.root_module.resources.find((r) => r.type === 'aws_iam_role_policy' && r.values.name === 'reconciler')!;
+    const policy = JSON.parse(rp.values.policy as string) as { Statement: Array<{ Sid?: string; Action: string | string[]; Resource: string | string[]; Condition: Record<string, Record<string, string | string[]>> }> };
+    const groups = Object.fromEntries(now.values.root_module.resources.filter((r) => r.type === 'aws_autoscaling_group').map((r) => [r.values.arn as string, r.values.name as string]));
+    const list = (v: string | string[] | undefined) => ([] as string[]).concat(v ?? []);
+    return policy.Statement.filter((st) => list(st.Action).includes('autoscaling:UpdateAutoScalingGroup'))
+      .map((st) => ({
+        sid: st.Sid,
+        groups: list(st.Resource).map((r) => groups[r] ?? r),
+        maxSize: list(st.Condition.NumericLessThanEqualsIfExists['autoscaling:MaxSize']),
+        minSize: list(st.Condition.NumericLessThanEqualsIfExists['autoscaling:MinSize']),
+        instanceTypes: list(st.Condition['ForAllValues:StringEquals']['autoscaling:InstanceTypes']).sort(),
+      }))
+      .sort((a, b) => String(a.sid).localeCompare(String(b.sid)));
+  };
+
   it('writes a spec document the reconciler accepts, with real ARNs', async () => {
     const ssm = new SSMClient(clientConfig());
     const name = outputs.spec_parameter_name.value as string;
@@ -444,6 +463,14 @@ describe('terraform e2e: apply the primary and DR stacks into the emulator', fun
     }
   });
 
+  it('the applied reconciler policy has one UpdateAutoScalingGroup statement per group, with that group\'s own limits', () => {
+    const types = ['m5.large', 't3.medium', 't3a.medium'];
+    expect(appliedAsgStatements()).to.deep.equal([
+      { sid: asgStatementId('jenkins'), groups: ['dr-jenkins'], maxSize: ['3'], minSize: ['1'], instanceTypes: types },
+      { sid: asgStatementId('monitoring'), groups: ['dr-monitoring'], maxSize: ['3'], minSize: ['1'], instanceTypes: types },
+    ]);
+  });
+
   it('a second plan changes nothing but known emulator read-back drift', () => {
     const changes = plannedChanges(tf, varArgs);
     expect(unexplained(changes), JSON.stringify(changes, null, 1)).to.deep.equal([]);
@@ -520,13 +547,17 @@ describe('terraform e2e: apply the primary and DR stacks into the emulator', fun
     tf.ok(['apply', '-auto-approve', '-input=false', '-no-color', ...varArgs, `-var-file=${protectionOff}`]);
   });
 
-  /** Applies the DR stack with `workload`, then reconciles it (mode is active by now) until it converges. */
-  const applyAndReconcile = async (name: string, workload: Workload) => {
+  /**
+   * Applies the DR stack with `workload`, runs `afterApply` (checks of what Terraform applied, before the reconciler
+   * acts), then reconciles it (mode is active by now) until it converges.
+   */
+  const applyAndReconcile = async (name: string, workload: Workload, afterApply: () => void = () => undefined) => {
     const file = path.join(work, `${name}.tfvars.json`);
     fs.writeFileSync(file, JSON.stringify(workload, null, 1));
     const t = Date.now();
     tf.ok(['apply', '-auto-approve', '-input=false', '-no-color', ...varArgs, `-var-file=${protectionOff}`, `-var-file=${file}`]);
     timings[`${name}ApplySeconds`] = since(t);
+    afterApply();
     Object.assign(process.env, emulatorEnv(emulator.endpoint));
     const specName = outputs.spec_parameter_name.value as string;
     const env = parseSpec((await new SSMClient(clientConfig()).send(new GetParameterCommand({ Name: specName }))).Parameter!.Value!, specName);
@@ -540,7 +571,14 @@ describe('terraform e2e: apply the primary and DR stacks into the emulator', fun
 
   it('applies and reconciles a 12-service, 3-ASG workload (no code change)', async function () {
     this.timeout(600_000);
-    const { env, port } = await applyAndReconcile('twelve', TWELVE_SERVICES_THREE_ASGS);
+    // Each group its own limits: dr-batch's max 4 and m5.large are dr-batch's alone.
+    const { env, port } = await applyAndReconcile('twelve', TWELVE_SERVICES_THREE_ASGS, () =>
+      expect(appliedAsgStatements()).to.deep.equal([
+        { sid: 'UpdateAsgBatch', groups: ['dr-batch'], maxSize: ['4'], minSize: ['1'], instanceTypes: ['m5.large'] },
+        { sid: 'UpdateAsgCi', groups: ['dr-ci'], maxSize: ['2'], minSize: ['1'], instanceTypes: ['t3.medium'] },
+        { sid: 'UpdateAsgMetrics', groups: ['dr-metrics'], maxSize: ['2'], minSize: ['1'], instanceTypes: ['t3.medium', 't3a.medium'] },
+      ]),
+    );
     expect(env.spec.ecsServices.map((x) => x.name)).to.deep.equal(Object.keys(TWELVE_SERVICES_THREE_ASGS.ecs_services).sort());
     expect(env.spec.autoScalingGroups.map((a) => a.name)).to.deep.equal(['dr-batch', 'dr-ci', 'dr-metrics']);
     const services = await port.describeServices('dr', env.spec.ecsServices.map((x) => x.name));
@@ -552,7 +590,8 @@ describe('terraform e2e: apply the primary and DR stacks into the emulator', fun
 
   it('applies and reconciles a 1-service, 0-ASG workload (services and groups removed by Terraform)', async function () {
     this.timeout(600_000);
-    const { env } = await applyAndReconcile('one', ONE_SERVICE_NO_ASG);
+    // No group, no statement: nothing to resize, and no placeholder ARN.
+    const { env } = await applyAndReconcile('one', ONE_SERVICE_NO_ASG, () => expect(appliedAsgStatements()).to.deep.equal([]));
     expect(env.spec.ecsServices.map((x) => x.name)).to.deep.equal(['shop']);
     expect(env.spec.autoScalingGroups).to.deep.equal([]);
     const groups = (await new AutoScalingClient(clientConfig()).send(new DescribeAutoScalingGroupsCommand({}))).AutoScalingGroups ?? [];

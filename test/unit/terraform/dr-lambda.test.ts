@@ -60,7 +60,8 @@ const base = (): BaseProps => ({
     healthCheckId: 'hc-1',
     asgs: [
       {
-        arns: ['arn:aws:autoscaling:eu-central-1:123456789012:autoScalingGroup:uuid:autoScalingGroupName/dr-jenkins'],
+        key: 'jenkins',
+        arn: 'arn:aws:autoscaling:eu-central-1:123456789012:autoScalingGroup:uuid:autoScalingGroupName/dr-jenkins',
         maxSizeLimit: 3,
         minSizeLimit: 1,
         instanceTypes: ['t3.medium', 'm5.large'],

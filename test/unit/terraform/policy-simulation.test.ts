@@ -26,6 +26,7 @@ const REGION = 'eu-central-1';
 const ROLE = `arn:aws:iam::${ACCOUNT}:role/dr-dr-failover`;
 const arn = (service: string, rest: string) => `arn:aws:${service}:${REGION}:${ACCOUNT}:${rest}`;
 const JENKINS = arn('autoscaling', 'autoScalingGroup:11111111-2222-3333-4444-555555555555:autoScalingGroupName/dr-jenkins');
+const MONITORING = arn('autoscaling', 'autoScalingGroup:66666666-2222-3333-4444-555555555555:autoScalingGroupName/dr-monitoring');
 const FOREIGN_ASG = arn('autoscaling', 'autoScalingGroup:99999999-2222-3333-4444-555555555555:autoScalingGroupName/prod-internal-admin');
 const LT = arn('ec2', 'launch-template/lt-0123456789abcdef0');
 const AMI = 'ami-0123456789abcdef0';
@@ -52,7 +53,11 @@ const RESOURCES: ReconcilerResources = {
   replicaArn: REPLICA,
   alarmArn: `arn:aws:cloudwatch:us-east-1:${ACCOUNT}:alarm:dr-primary-health`,
   healthCheckId: 'abcdef01-2345-6789-abcd-ef0123456789',
-  asgs: [{ arns: [JENKINS], maxSizeLimit: 3, minSizeLimit: 1, instanceTypes: ['t3.medium', 't3a.medium', 'm5.large'] }],
+  // Two groups with different limits: what one group may do, the other may not (one statement each, issue 13).
+  asgs: [
+    { key: 'jenkins', arn: JENKINS, maxSizeLimit: 3, minSizeLimit: 1, instanceTypes: ['t3.medium', 't3a.medium', 'm5.large'] },
+    { key: 'monitoring', arn: MONITORING, maxSizeLimit: 6, minSizeLimit: 2, instanceTypes: ['m5.xlarge'] },
+  ],
   launchTemplateArns: [LT],
   imageId: AMI,
   instanceSubnetIds: ['subnet-0123456789abcdef1', 'subnet-0123456789abcdef2'],
@@ -145,6 +150,7 @@ const ALLOWED: Record<string, Request> = {
   'promote the tagged replica': { action: 'rds:PromoteReadReplica', resource: REPLICA, context: { [`rds:db-tag/${TAG}`]: 'dr' } },
   'scale dr-jenkins to its active size': asgUpdate({}),
   'scale dr-jenkins to zero (pilot light)': asgUpdate({ 'autoscaling:MaxSize': '1', 'autoscaling:MinSize': '0' }),
+  'scale dr-monitoring to its own active size (above dr-jenkins max)': asgUpdate({ 'autoscaling:MaxSize': '6', 'autoscaling:MinSize': '2', 'autoscaling:InstanceTypes': 'm5.xlarge' }, MONITORING),
   'launch check: an instance type of the group from the template': launch(arn('ec2', 'instance/*'), { 'ec2:InstanceType': 't3.medium' }),
   'launch check: the pinned AMI': launch(`arn:aws:ec2:${REGION}::image/${AMI}`),
   'launch check: a private subnet': launch(arn('ec2', 'subnet/subnet-0123456789abcdef1')),
@@ -178,6 +184,11 @@ const DENIED: Record<string, Request> = {
   // Limits Terraform set.
   'scale dr-jenkins past its max size': asgUpdate({ 'autoscaling:MaxSize': '100' }),
   'raise dr-jenkins min size past any mode': asgUpdate({ 'autoscaling:MinSize': '50' }),
+  // Each group within its own limits, not the largest any group has (one statement for all would allow these).
+  "scale dr-jenkins to dr-monitoring's max size (above its own)": asgUpdate({ 'autoscaling:MaxSize': '6' }),
+  "raise dr-jenkins min size to dr-monitoring's": asgUpdate({ 'autoscaling:MinSize': '2' }),
+  "override dr-jenkins with dr-monitoring's instance type": asgUpdate({ 'autoscaling:InstanceTypes': 'm5.xlarge' }),
+  "override dr-monitoring with dr-jenkins's instance type": asgUpdate({ 'autoscaling:MaxSize': '6', 'autoscaling:MinSize': '2', 'autoscaling:InstanceTypes': 't3.medium' }, MONITORING),
   // The reference types autoscaling:InstanceTypes as a String (one value); the policy's ForAllValues also holds
   // if AWS sends every override, but the simulator reads only the first value of a String key.
   'override dr-jenkins with a p5.48xlarge': asgUpdate({ 'autoscaling:InstanceTypes': 'p5.48xlarge' }),
@@ -241,15 +252,23 @@ describe('terraform: the reconciler policy in an IAM simulator (rules S8, S12)',
     });
 
     it('same statements, actions and condition keys as the stack synthesizes', () => {
-      const doc = Object.entries(s.data!.aws_iam_policy_document).find(([id]) => id.startsWith('dr-lambda_policy_'))![1];
+      const documents = Object.entries(s.data!.aws_iam_policy_document);
+      const doc = documents.find(([id]) => id.startsWith('dr-lambda_policy_'))![1];
+      const asgDoc = documents.find(([id]) => id.startsWith('dr-lambda_asg-policy_'))![1];
       const shape = (sts: PolicyDocumentStatement[]) =>
         sts.map((st) => ({ sid: st.sid, effect: st.effect, actions: st.actions, condition: (st.condition ?? []).map((c) => `${c.test} ${c.variable}`) }));
-      // The fixture has one ASG, the stack two: compare with the stack's second group left out. The stack lets AWS
+      // The fixture lists its two ASGs, a statement each; the stack's are a for_each, so their statements come from a
+      // document per group (same for_each, Sid an expression of the key) merged into the role's. The stack lets AWS
       // register every target, so it has no target-feeding statements; the fixture keeps one group to feed.
       const feeding = ['ListTasks', 'DescribeTasks', 'RegisterTargets'];
-      const synthesized = shape(doc.statement as PolicyDocumentStatement[]).filter((st) => st.sid !== 'UpdateAsg2');
+      const fixture = shape(reconcilerPolicyStatements(RESOURCES) as PolicyDocumentStatement[]);
+      const isAsg = (st: { sid?: string }) => st.sid!.startsWith('UpdateAsg');
+      const synthesized = shape(doc.statement as PolicyDocumentStatement[]);
       expect(synthesized.filter((st) => feeding.includes(st.sid!))).to.deep.equal([]);
-      expect(synthesized).to.deep.equal(shape(reconcilerPolicyStatements(RESOURCES) as PolicyDocumentStatement[]).filter((st) => !feeding.includes(st.sid!)));
+      expect(synthesized).to.deep.equal(fixture.filter((st) => !feeding.includes(st.sid!) && !isAsg(st)));
+      expect(fixture.filter(isAsg).map((st) => st.sid)).to.deep.equal(['UpdateAsgJenkins', 'UpdateAsgMonitoring']);
+      const withoutSid = <T extends { sid?: string }>(st: T) => ({ ...st, sid: undefined });
+      expect(shape(asgDoc.statement as PolicyDocumentStatement[]).map(withoutSid)).to.deep.equal(fixture.filter(isAsg).slice(0, 1).map(withoutSid));
     });
   });
   describe('SNS topics and keys: only their own sources publish (confused deputy), nobody else in the account', () => {

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { dataSources, resources, synthStack, Synthesized } from './synth';
 import { hasWildcardResource, Statement, wildcardMutations } from './policy-check';
+import { asgStatementId } from '../../../modules/dr-lambda/policy';
 
 function statementsOf(doc: Record<string, unknown>): Statement[] {
   return (doc.statement ?? []) as Statement[];
@@ -29,14 +30,15 @@ describe('terraform: IAM policies (rule S8)', () => {
 
   it('the reconciler may do exactly what it calls', () => {
     const doc = Object.entries(s.data!.aws_iam_policy_document).find(([id]) => id.startsWith('dr-lambda_policy_'))![1];
-    const actions = statementsOf(doc).flatMap((st) => st.actions).sort();
+    const asgDoc = Object.entries(s.data!.aws_iam_policy_document).find(([id]) => id.startsWith('dr-lambda_asg-policy_'))![1];
+    const actions = [...statementsOf(doc), ...statementsOf(asgDoc)].flatMap((st) => st.actions).sort();
     expect(actions).to.deep.equal(
       [
         'ssm:GetParameter', 'ssm:PutParameter',
         'dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem',
         'rds:DescribeDBInstances', 'rds:PromoteReadReplica', 'rds:StopDBInstance',
         'cloudwatch:GetMetricStatistics', 'cloudwatch:DescribeAlarms',
-        // One UpdateAutoScalingGroup statement for the for_each groups, limited to the largest size any asks for.
+        // UpdateAutoScalingGroup: the one statement of the per-group document (for_each), see below.
         'autoscaling:DescribeAutoScalingGroups', 'autoscaling:UpdateAutoScalingGroup',
         'ec2:RunInstances', 'ec2:RunInstances', 'ec2:RunInstances', 'ec2:CreateTags',
         // AWS registers every target of the stack (the groups are attached): no task reads, no target writes.
@@ -53,12 +55,61 @@ describe('terraform: IAM policies (rule S8)', () => {
     expect(wildcards).to.deep.equal(['ReadMetrics', 'DescribeAsgs', 'DescribeTargets', 'PublishMetrics', 'Tracing']);
   });
 
+  it('each ASG gets its own UpdateAutoScalingGroup statement: its ARN, its larger max and min size, its instance types', () => {
+    const documents = Object.entries(s.data!.aws_iam_policy_document);
+    const [asgDocId, asgDoc] = documents.find(([id]) => id.startsWith('dr-lambda_asg-policy_'))!;
+    const doc = documents.find(([id]) => id.startsWith('dr-lambda_policy_'))![1];
+    // One document per group: the groups' own for_each (the same map, so the same keys, none when there is no group).
+    const [groupId, group] = Object.entries(s.resource.aws_autoscaling_group)[0];
+    expect(asgDoc.for_each).to.equal(group.for_each);
+    expect(asgDoc.statement).to.deep.equal([
+      {
+        sid: 'UpdateAsg${upper(substr(each.key, 0, 1))}${replace(substr(each.key, 1, -1), "-", "X")}',
+        effect: 'Allow',
+        actions: ['autoscaling:UpdateAutoScalingGroup'],
+        resources: [`\${aws_autoscaling_group.${groupId}[each.key].arn}`],
+        condition: [
+          { test: 'StringEquals', variable: 'autoscaling:ResourceTag/pilot-light:environment', values: ['dr'] },
+          { test: 'NumericLessThanEqualsIfExists', variable: 'autoscaling:MaxSize', values: ['${max(each.value.pilot_light.max_size, each.value.active.max_size)}'] },
+          { test: 'NumericLessThanEqualsIfExists', variable: 'autoscaling:MinSize', values: ['${max(each.value.pilot_light.min_size, each.value.active.min_size)}'] },
+          { test: 'ForAllValues:StringEquals', variable: 'autoscaling:InstanceTypes', values: '${each.value.instance_types}' },
+          { test: 'ForAllValues:StringEquals', variable: 'autoscaling:VPCZoneIdentifiers', values: '${var.dr_private_subnet_ids}' },
+          { test: 'BoolIfExists', variable: 'autoscaling:LaunchTemplateVersionSpecified', values: ['false'] },
+        ],
+      },
+    ]);
+    // Merged into the role's document, which has no ASG statement of its own (no placeholder either).
+    expect(doc.source_policy_documents).to.equal(`\${[for d in data.aws_iam_policy_document.${asgDocId} : d.json]}`);
+    expect(statementsOf(doc).filter((st) => st.actions.some((a) => a.startsWith('autoscaling:Update')))).to.deep.equal([]);
+  });
+
   it('the reconciler publishes metrics only into its own namespace (S8 exception), and requeues on its own queue only', () => {
     const doc = Object.entries(s.data!.aws_iam_policy_document).find(([id]) => id.startsWith('dr-lambda_policy_'))![1];
     const bySid = Object.fromEntries(statementsOf(doc).map((st) => [st.sid, st]));
     expect(bySid.PublishMetrics.condition).to.deep.equal([{ test: 'StringEquals', variable: 'cloudwatch:namespace', values: ['PilotLight'] }]);
     expect(bySid.Requeue.resources).to.have.length(1);
     expect((bySid.Requeue.resources as string[])[0]).to.match(/^\$\{aws_sqs_queue\.dr-lambda_requeue_[0-9A-F]+\.arn\}$/);
+  });
+
+  describe('asgStatementId: an IAM Sid (letters and digits) per ASG key, never the same for two keys', () => {
+    const cases: Record<string, string> = {
+      jenkins: 'UpdateAsgJenkins',
+      'build-agents': 'UpdateAsgBuildXagents',
+      'a-b': 'UpdateAsgAXb',
+      ab: 'UpdateAsgAb',
+      'a--b': 'UpdateAsgAXXb',
+      '1ci': 'UpdateAsg1ci',
+      x: 'UpdateAsgX',
+    };
+    for (const [key, sid] of Object.entries(cases)) {
+      it(`${key} → ${sid}`, () => {
+        expect(asgStatementId(key)).to.equal(sid);
+        expect(sid).to.match(/^[A-Za-z0-9]+$/);
+      });
+    }
+    it('distinct keys, distinct Sids', () => {
+      expect(new Set(Object.values(cases)).size).to.equal(Object.keys(cases).length);
+    });
   });
 
   describe('the check itself', () => {
