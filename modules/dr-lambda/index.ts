@@ -16,7 +16,7 @@
  */
 import * as path from 'path';
 import { Construct } from 'constructs';
-import { AssetType, Fn, IResolvable, ref, TerraformAsset, TerraformStack, Token } from 'cdktf';
+import { AssetType, Fn, IResolvable, Op, ref, TerraformAsset, TerraformStack, Token } from 'cdktf';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
 import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
@@ -46,6 +46,9 @@ import { checkIntegerRange, checkMatches, checkOneOf } from '../validate';
 
 /** The initial (and pilot-light) value of the mode parameter. */
 export const INITIAL_MODE = 'pilot-light';
+
+/** Characters of inline policy AWS allows one role, white space not counted (IAM and STS quotas). */
+export const ROLE_INLINE_POLICY_LIMIT = 10240;
 
 /** The `allowed_pattern` of the mode parameter: the two modes and nothing else. */
 export const MODE_PATTERN = '^(pilot-light|active)$';
@@ -270,7 +273,23 @@ export class DrLambda extends Construct {
         : undefined,
       statement: reconcilerPolicyStatements(policyResources),
     });
-    const rolePolicy = new IamRolePolicy(this, 'role-policy', { provider, name: 'reconciler', role: role.id, policy: this.policyDocument.json });
+    // AWS refuses a role whose inline policies exceed 10,240 characters (white space not counted; IAM and STS quotas)
+    // with LimitExceeded at apply, after other resources changed. Each ASG adds a statement of ~700: say so first.
+    const policySize = Fn.lengthOf(this.policyDocument.minifiedJson);
+    const rolePolicy = new IamRolePolicy(this, 'role-policy', {
+      provider,
+      name: 'reconciler',
+      role: role.id,
+      policy: this.policyDocument.json,
+      lifecycle: {
+        precondition: [
+          {
+            condition: Op.lte(policySize, ROLE_INLINE_POLICY_LIMIT),
+            errorMessage: `The reconciler's IAM policy would be ${policySize} characters; AWS allows a role ${ROLE_INLINE_POLICY_LIMIT} characters of inline policy. Each entry of asgs adds a statement of about 700 characters: split the workload into two environments or use fewer ASGs.`,
+          },
+        ],
+      },
+    });
 
     const root = projectRoot();
     const entry = props.handlerEntry ?? path.join(root, 'reconciler', 'handler.ts');

@@ -7,8 +7,10 @@
  *   drains for the group's deregistration delay (30 s in the seed, longer than these tests).
  * - An ASG with TargetGroupARNs registers its InService instances and deregisters one that leaves (scale-in).
  * - A load balancer created without a Scheme is internet-facing; one with deletion protection on cannot be deleted.
+ * - A role's inline policies together may not exceed 10,240 characters, white space not counted (LimitExceeded).
  */
 import { expect } from 'chai';
+import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import {
   AutoScalingClient,
   CreateAutoScalingGroupCommand,
@@ -65,6 +67,25 @@ describe('AWS rules the emulator launcher adds', function () {
 
   after(() => {
     for (const client of [ecs, elbv2, autoscaling]) client?.destroy();
+  });
+
+  it("a role's inline policies may hold 10,240 characters in all (white space not counted), not one more", async () => {
+    const iam = new IAMClient({ region: SEED.region, retryStrategy: new ConfiguredRetryStrategy(1, 20) });
+    const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
+    await iam.send(new CreateRoleCommand({ RoleName: 'rules-role', AssumeRolePolicyDocument: trust }));
+    // A document of exactly `chars` characters without white space, padded in a Sid, plus white space that does not count.
+    const doc = (chars: number) => {
+      const base = (sid: string) => JSON.stringify({ Version: '2012-10-17', Statement: [{ Sid: sid, Effect: 'Allow', Action: 'sqs:SendMessage', Resource: '*' }] });
+      return base('S'.repeat(chars - base('').length)).replace(',', ',   \n  ');
+    };
+    await iam.send(new PutRolePolicyCommand({ RoleName: 'rules-role', PolicyName: 'a', PolicyDocument: doc(6000) }));
+    await iam.send(new PutRolePolicyCommand({ RoleName: 'rules-role', PolicyName: 'b', PolicyDocument: doc(4240) }));
+    const refused = await iam.send(new PutRolePolicyCommand({ RoleName: 'rules-role', PolicyName: 'c', PolicyDocument: doc(200) })).then(() => undefined, (err: Error) => err);
+    expect(refused?.name).to.equal('LimitExceededException');
+    expect(refused?.message).to.contain('Maximum policy size of 10240 bytes exceeded for role rules-role');
+    // Replacing a policy counts its new size, not both.
+    await iam.send(new PutRolePolicyCommand({ RoleName: 'rules-role', PolicyName: 'b', PolicyDocument: doc(4000) }));
+    iam.destroy();
   });
 
   it('a load balancer created without a Scheme is internet-facing; deletion protection refuses DeleteLoadBalancer until it is off', async () => {

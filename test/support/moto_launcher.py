@@ -707,6 +707,35 @@ def patch_route53() -> None:
     HealthCheck.health_check_config = property(health_check_config)
 
 
+# ------------------------------------------------------------------------------------------------------ IAM
+
+
+def patch_iam() -> None:
+    from moto.iam.exceptions import LimitExceededException
+    from moto.iam.models import IAMBackend
+
+    # moto: PutRolePolicy takes inline policies of any size. AWS: a role's inline policies together may not exceed
+    # 10,240 characters, white space not counted (IAM and STS quotas), and PutRolePolicy fails with LimitExceeded
+    # "Maximum policy size of 10240 bytes exceeded for role <name>". The reconciler's policy grows a statement per ASG.
+    original_put_role_policy = IAMBackend.put_role_policy
+
+    def size(policy_json: str) -> int:
+        return sum(1 for c in policy_json if not c.isspace())
+
+    @wraps(original_put_role_policy)
+    def put_role_policy(self: IAMBackend, role_name: str, policy_name: str, policy_json: str) -> None:
+        role = self.get_role(role_name)
+        others = sum(size(doc) for name, doc in role.policies.items() if name != policy_name)
+        if others + size(policy_json) > ROLE_INLINE_POLICY_LIMIT:
+            raise LimitExceededException(f"Maximum policy size of {ROLE_INLINE_POLICY_LIMIT} bytes exceeded for role {role_name}")
+        original_put_role_policy(self, role_name, policy_name, policy_json)
+
+    IAMBackend.put_role_policy = put_role_policy
+
+
+ROLE_INLINE_POLICY_LIMIT = 10240
+
+
 # ------------------------------------------------------------------------------------------------------ SQS
 
 
@@ -745,6 +774,7 @@ def apply_patches() -> None:
     patch_ecs()
     patch_route53()
     patch_sqs()
+    patch_iam()
 
 
 def main() -> None:

@@ -311,6 +311,14 @@ describe('terraform: dr-lambda module', () => {
     }
   });
 
+  it("refuses, before PutRolePolicy, a policy larger than AWS's 10,240 characters of inline policy for a role", () => {
+    const policy = resourceAt(synth(), 'aws_iam_role_policy', 'dr-lambda_role-policy');
+    const [pre] = (policy.lifecycle as { precondition: Array<{ condition: string; error_message: string }> }).precondition;
+    expect(pre.condition).to.match(/^\$\{\(length\(data\.aws_iam_policy_document\.dr-lambda_policy_[0-9A-F]+\.minified_json\) <= 10240\)\}$/);
+    expect(pre.error_message).to.match(/would be \$\{length\(data\.aws_iam_policy_document\.dr-lambda_policy_[0-9A-F]+\.minified_json\)\} characters; AWS allows a role 10240 characters/);
+    expect(pre.error_message).to.contain('Each entry of asgs adds a statement');
+  });
+
   it('gives the Lambda exactly its non-secret environment and a dead-letter queue', () => {
     const fn = resourceAt(synth(), 'aws_lambda_function', 'dr-lambda_function');
     const vars = (fn.environment as { variables: Record<string, string> }).variables;
