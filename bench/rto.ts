@@ -65,6 +65,11 @@ export interface RtoModel {
   readonly seedRdsPollSeconds: number;
   /** … and for instances and tasks (boto3 ECS services_stable, EC2 instance waiters: 15 s). */
   readonly seedComputePollSeconds: number;
+  /**
+   * ECS's token bucket for UpdateService (service modify actions), per account and Region: burst and refill per
+   * second (ECS API Reference, "Request throttling for the Amazon ECS API": 50 and 5). Undefined: no throttling.
+   */
+  readonly updateServiceBucket?: { readonly burst: number; readonly refillPerSecond: number };
 }
 
 /** The durations this benchmark uses by default. */
@@ -191,6 +196,23 @@ export class SimPort extends FakePort {
    */
   attached?: { readonly services: ReadonlyMap<string, ReadonlyArray<{ arn: string; port: number }>>; readonly asgs: ReadonlyMap<string, readonly string[]> };
   private readonly awsTargets = new Map<string, Array<{ id: string; port: number; registeredAtMs: number }>>();
+  /** UpdateService calls ECS refused for its rate (the model's `updateServiceBucket`). */
+  throttled = 0;
+  private bucket?: { tokens: number; atMs: number };
+
+  /** Takes a token from the UpdateService bucket; false when it is empty (AWS answers ThrottlingException). */
+  private takeUpdateServiceToken(): boolean {
+    const b = this.model.updateServiceBucket;
+    if (!b) return true;
+    const now = this.clock.nowMs;
+    const state = this.bucket ?? { tokens: b.burst, atMs: now };
+    state.tokens = Math.min(b.burst, state.tokens + ((now - state.atMs) / 1000) * b.refillPerSecond);
+    state.atMs = now;
+    this.bucket = state;
+    if (state.tokens < 1) return false;
+    state.tokens -= 1;
+    return true;
+  }
 
   constructor(
     private readonly clock: VirtualClock,
@@ -369,6 +391,13 @@ export class SimPort extends FakePort {
   }
   override async updateService(input: { cluster: string; service: string; desiredCount: number; capacityProviderStrategy: readonly CapacityProviderItem[]; forceNewDeployment: boolean }): Promise<void> {
     await this.hop('ecs', 1, 'UpdateService');
+    if (!this.takeUpdateServiceToken()) {
+      this.throttled++;
+      // Not retryable here: act's backoff sleeps on real timers, which this virtual clock does not drive. So the
+      // model is harsher than AWS with the SDK: a throttled call fails its action for this pass at once (the real
+      // port retries it up to 3 times, seconds apart), and the next pass (the requeue, 10 s later) tries again.
+      throw new PortError(`ecs UpdateService ${input.cluster}/${input.service} failed: Rate exceeded (ThrottlingException)`, { code: 'ThrottlingException', retryable: false });
+    }
     const key = `${input.cluster}/${input.service}`;
     const before = new Set((this.world.tasks.get(key) ?? []).map((t) => t.taskArn));
     await super.updateService(input);
@@ -482,6 +511,8 @@ export interface ProductRun {
   readonly passMedianSeconds: number;
   readonly passMaxSeconds: number;
   readonly requests: number;
+  /** UpdateService calls ECS refused for its rate (with `--throttle`). */
+  readonly throttled: number;
   /** The end of the pass that issued the promotion (and the first round with it), seconds. */
   readonly firstActionsIssuedSeconds?: number;
 }
@@ -571,6 +602,7 @@ export async function simulateProduct(model: RtoModel, design: ProductDesign, se
     passMedianSeconds: sorted[Math.floor(sorted.length / 2)] / 1000,
     passMaxSeconds: sorted[sorted.length - 1] / 1000,
     requests: port.requests,
+    throttled: port.throttled,
     firstActionsIssuedSeconds: firstActionsMs !== undefined ? firstActionsMs / 1000 : undefined,
   };
 }
@@ -795,7 +827,9 @@ async function main(): Promise<void> {
   const json = arg('--json', '');
   const log = (l: string) => process.stderr.write(`· ${l}\n`);
   const promotion = arg('--promotion-seconds', '');
-  const model: RtoModel = promotion ? { ...DEFAULT_MODEL, promotionSeconds: Number(promotion) } : DEFAULT_MODEL;
+  const base: RtoModel = promotion ? { ...DEFAULT_MODEL, promotionSeconds: Number(promotion) } : DEFAULT_MODEL;
+  // --throttle: ECS's documented UpdateService bucket (50, refilled 5/s), which moto and the plain model lack.
+  const model: RtoModel = process.argv.includes('--throttle') ? { ...base, updateServiceBucket: { burst: 50, refillPerSecond: 5 } } : base;
   const registration = arg('--registration', 'aws');
   if (registration !== 'aws' && registration !== 'reconciler') throw new Error(`--registration must be aws or reconciler, got: ${registration}`);
   simSettings.registration = registration;
