@@ -296,6 +296,24 @@ describe('aws port against the emulator', function () {
       expect(err.message).to.contain('no-such-table/status');
     });
 
+    it('reads several state items in one batch; writes the status and releases the lease together only while the lease is ours', async () => {
+      const table = SEED.stateTable;
+      const now = new Date();
+      await port.writeState(table, 'status', { observedGeneration: 1 });
+      await port.writeState(table, 'mode-request', { mode: 'active' });
+      expect(await port.readStates(table, ['status', 'mode-request', 'no-such-key'])).to.deep.equal({ status: { observedGeneration: 1 }, 'mode-request': { mode: 'active' } });
+
+      expect(await port.acquireLease({ table, holder: 'pass-a', now, ttlSeconds: 60 })).to.equal(true);
+      // Another holder has the lease now (ours expired): nothing is written, and its lease stays.
+      expect(await port.writeStateAndRelease(table, 'status', { observedGeneration: 2 }, 'pass-b')).to.equal(false);
+      expect(await port.readState(table, 'status')).to.deep.equal({ observedGeneration: 1 });
+      expect((await port.readLease(table))?.holder).to.equal('pass-a');
+      // The holder's own: the status lands and the lease is gone, in one transaction.
+      expect(await port.writeStateAndRelease(table, 'status', { observedGeneration: 2 }, 'pass-a')).to.equal(true);
+      expect(await port.readState(table, 'status')).to.deep.equal({ observedGeneration: 2 });
+      expect(await port.readLease(table)).to.equal(undefined);
+    });
+
     it('promotes the replica: it is standalone afterwards, and a second promotion is refused', async () => {
       await port.promoteReplica(SEED.replicaIdentifier);
       const replica = await port.describeReplica(SEED.replicaIdentifier);

@@ -11,8 +11,9 @@ import { reconcileOnce, type PassResult, type Trigger } from '../../reconciler/r
 import type { DrEnvironment } from '../../reconciler/spec';
 import { STATUS_KEY, type DrStatus } from '../../reconciler/status';
 import { getEmulator } from '../support/emulator';
-import { isReadAction, startProxy, type Proxy, type SeenCall } from '../support/proxy';
-import { startProbeServer, type ProbeServer } from '../support/probe-server';
+import { startProxiedEmulator, type ProxiedEmulator } from '../support/harness';
+import { isReadAction, type Proxy, type SeenCall } from '../support/proxy';
+import type { ProbeServer } from '../support/probe-server';
 import { SEED, seedPilotLight } from '../support/seed';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { handler } from '../../reconciler/handler';
@@ -47,17 +48,12 @@ describe('fault suite on the emulator', function () {
     new CloudWatchClient({ region: SEED.primaryRegion }).send(new SetAlarmStateCommand({ AlarmName: SEED.alarmName, StateValue: state, StateReason: `test: ${state}` }));
   const alarmTrigger: Trigger = { kind: 'alarm', alarmName: SEED.alarmName };
 
+  let harness: ProxiedEmulator | undefined;
   before(async () => {
-    const emulator = await getEmulator();
-    endpoint = emulator.endpoint;
-    proxy = await startProxy(endpoint);
-    primary = await startProbeServer();
+    harness = await startProxiedEmulator();
+    ({ endpoint, proxy, primary } = harness);
   });
-  after(async () => {
-    process.env.AWS_ENDPOINT_URL = endpoint;
-    await proxy?.close();
-    await primary?.close();
-  });
+  after(() => harness?.close());
   async function fresh(): Promise<void> {
     proxy.faults.length = 0;
     proxy.releaseHung();

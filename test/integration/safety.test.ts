@@ -25,8 +25,9 @@ import { reconcileOnce, type Trigger } from '../../reconciler/reconcile';
 import type { DrEnvironment } from '../../reconciler/spec';
 import { STATUS_KEY, type DrStatus } from '../../reconciler/status';
 import { getEmulator } from '../support/emulator';
-import { formField, startProxy, type Proxy } from '../support/proxy';
-import { startProbeServer, type ProbeServer } from '../support/probe-server';
+import { startProxiedEmulator, type ProxiedEmulator } from '../support/harness';
+import { formField, type Proxy } from '../support/proxy';
+import type { ProbeServer } from '../support/probe-server';
 import { SEED, seedPilotLight } from '../support/seed';
 import { writeMode } from '../../reconciler/mode';
 
@@ -70,17 +71,12 @@ describe('safety rules on the emulator', function () {
   const subjects = () => proxy.calls.filter((c) => c.action === 'Publish').map((c) => formField(c.body, 'Subject'));
   const pass = (trigger: Trigger, now?: () => Date) => reconcileOnce(port, env, { trigger, now, minBackoffMs: 5 });
 
+  let harness: ProxiedEmulator | undefined;
   before(async () => {
-    const emulator = await getEmulator();
-    endpoint = emulator.endpoint;
-    proxy = await startProxy(endpoint);
-    primary = await startProbeServer();
+    harness = await startProxiedEmulator();
+    ({ endpoint, proxy, primary } = harness);
   });
-  after(async () => {
-    process.env.AWS_ENDPOINT_URL = endpoint;
-    await proxy?.close();
-    await primary?.close();
-  });
+  after(() => harness?.close());
   beforeEach(async () => {
     await (await getEmulator()).reset();
     process.env.AWS_ENDPOINT_URL = proxy.endpoint;
